@@ -1,0 +1,3 @@
+from clamp_desktop.cli import main
+
+main()

@@ -1,0 +1,41 @@
+"""The command line: each command is a thin face over one engine verb.
+
+Errors the user can cause are ``ClampDesktopError``s; they are printed here,
+as one line, with exit status 1.  Tracebacks are for bugs only
+(``CLAMP_DESKTOP_DEBUG=1`` shows them for every error).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import ClampDesktopError
+from .app import cli
+
+# Each module adds its commands to ``cli`` when imported.
+from . import library_commands, model_commands, query_command  # noqa: E402,F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="clamp-desktop", standalone_mode=False)
+    except ClampDesktopError as exc:
+        if os.environ.get("CLAMP_DESKTOP_DEBUG"):
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+__all__ = ["cli", "main", "__version__"]

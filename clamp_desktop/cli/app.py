@@ -1,0 +1,52 @@
+"""The command group and the options several commands share."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .. import __version__
+
+
+class DefaultToGui(click.Group):
+    """``clamp-desktop`` with no command opens the desktop app."""
+
+    def parse_args(self, ctx, args):
+        if not args:
+            args = ["gui"]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultToGui, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clamp-desktop")
+def cli():
+    """clamp-desktop: a music score library with CLaMP search, tagging and similar pieces.
+
+    Example: clamp-desktop index ~/Scores && clamp-desktop search "a slow chorale"
+    """
+
+
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False), default=None,
+    help="Library database (default: $CLAMP_DESKTOP_DB or library.db in the user data folder).",
+)
+model_option = click.option(
+    "--model", "model", default=None,
+    help="A registry name (see 'clamp-desktop model list') or a checkpoint folder.",
+)
+device_option = click.option("--device", default=None, help="cpu, cuda or mps (default: the best available).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def progress_bar(total: int, desc: str, enabled: bool = True):
+    """A tqdm bar on a terminal, silent otherwise (same loop either way)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="file", disable=not enabled or not sys.stderr.isatty(),
+                leave=False, dynamic_ncols=True)

@@ -1,0 +1,106 @@
+"""``index``, ``status`` and ``demo``: building and inspecting a library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import paths
+from ..engine.indexer import LibraryIndexer, run_to_end
+from ..engine.models import model_loader, model_name
+from ..store import Library
+from .app import cli, db_option, device_option, echo_json, json_option, model_option, progress_bar
+
+
+def library_path(db_path: str | None) -> Path:
+    return Path(db_path) if db_path else paths.default_db_path()
+
+
+def index_folders(db: Path, folders, model, device, as_json, suffixes=None):
+    from tqdm import tqdm
+
+    name = model_name(model)
+    with Library(db) as library:
+        indexer = LibraryIndexer(library, name, model_loader(model, device, tqdm), suffixes=suffixes)
+        bar = progress_bar(0, "indexing", enabled=not as_json)
+
+        def show(progress):
+            bar.total = max(progress.total, 1)
+            bar.n = progress.done
+            bar.set_description(progress.stage)
+            bar.set_postfix_str(progress.detail)
+            bar.refresh()
+
+        try:
+            summary = run_to_end(indexer.run(folders), show)
+        finally:
+            bar.close()
+    return summary
+
+
+def print_summary(summary, db: Path, as_json: bool) -> None:
+    if as_json:
+        echo_json(dict(summary.as_dict(), db=str(db)))
+        return
+    click.echo(
+        f"added {summary.added}, updated {summary.updated}, moved {summary.moved}, "
+        f"removed {summary.removed}, unchanged {summary.unchanged}, failed {summary.failed}, "
+        f"encoded {summary.encoded} in {summary.seconds:.1f} s ({summary.model})"
+    )
+    for path, error in summary.failures:
+        click.echo(f"  failed: {path}: {error}")
+
+
+@cli.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@db_option
+@model_option
+@device_option
+@json_option
+def index(folders, db_path, model, device, as_json):
+    """Index score folders into the library (only new and changed files are read).
+
+    Example: clamp-desktop index ~/Scores --db ~/scores.db
+    """
+    db = library_path(db_path)
+    summary = index_folders(db, folders, model, device, as_json)
+    print_summary(summary, db, as_json)
+
+
+def library_status(db: Path) -> dict:
+    with Library(db, readonly=True) as library:
+        counts = library.counts()
+        data = {
+            "db": str(db),
+            "folders": library.folders(),
+            **counts,
+            "models": library.models(),
+            "failures": library.failures(),
+        }
+    size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file() and not p.name.endswith(".lock"))
+    data["size_bytes"] = size
+    data["default_model"] = model_name(None)
+    return data
+
+
+@cli.command()
+@db_option
+@json_option
+def status(db_path, as_json):
+    """Show what the library holds: counts, failures with reasons, models, size on disk.
+
+    Example: clamp-desktop status --json
+    """
+    data = library_status(library_path(db_path))
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"library: {data['db']} ({data['size_bytes'] / 1e6:.1f} MB)")
+    click.echo(f"folders: {', '.join(data['folders']) or '(none)'}")
+    click.echo(f"pieces: {data['pieces']} from {data['files']} files, {data['failed']} failed")
+    click.echo(f"default model: {data['default_model']}")
+    for name, count in data["models"].items():
+        click.echo(f"vectors: {count} from {name}")
+    for failure in data["failures"]:
+        click.echo(f"  failed: {failure['path']}: {failure['error']}")

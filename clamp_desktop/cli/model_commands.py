@@ -1,0 +1,48 @@
+"""``clamp-desktop model``: list the known models, download a published one."""
+
+from __future__ import annotations
+
+import click
+
+from ..model import REGISTRY, default_model_name, model_folder
+from .app import cli, echo_json, json_option
+
+
+@cli.group()
+def model():
+    """Models: the bundled offline model and the published CLaMP checkpoints."""
+
+
+@model.command("list")
+@json_option
+def list_cmd(as_json):
+    """List the models the app knows.
+
+    Example: clamp-desktop model list
+    """
+    default = default_model_name()
+    rows = [
+        {"name": e.name, "description": e.description, "bundled": e.is_bundled,
+         "download_bytes": e.download_size, "default": e.name == default}
+        for e in REGISTRY.values()
+    ]
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        mark = "*" if row["default"] else " "
+        size = f" ({row['download_bytes'] / 1e6:.0f} MB download)" if row["download_bytes"] else ""
+        click.echo(f"{mark} {row['name']}: {row['description']}{size}")
+
+
+@model.command()
+@click.argument("name")
+def download(name):
+    """Download a published model into the cache (verified by sha256), for offline use later.
+
+    Example: clamp-desktop model download sander-wood/clamp-small-512
+    """
+    from tqdm import tqdm
+
+    _, folder = model_folder(name, tqdm_class=tqdm)
+    click.echo(f"{name} is ready in {folder}")

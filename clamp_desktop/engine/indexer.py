@@ -1,0 +1,277 @@
+"""Indexing library folders: scan, convert in a process pool, encode in batches, commit.
+
+``LibraryIndexer.run`` is a generator: it yields ``Progress`` and returns an
+``IndexSummary``, so the CLI drives a progress bar and the GUI worker emits
+signals (and cancels between steps) from the same code.
+
+Crash safety: converted pieces and their vectors are committed in separate
+transactions; a piece without a vector is simply encoded by the next run, and
+a batch's vectors are committed together or not at all.  A ``kill -9`` at
+any moment leaves a consistent library, and nothing committed is redone.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..ingest.pool import ConverterPool, convert_inline
+from ..ingest.scanner import FoundFile, LibraryScanner, file_hash
+from ..ingest.score import read_score
+from ..store import Library
+
+COMMIT_EVERY = 200          # pieces per transaction
+COMMIT_SECONDS = 2.0        # ... or this often, whichever comes first
+ENCODE_BATCH = 32           # pieces handed to the encoder at once
+
+
+@dataclass
+class Progress:
+    stage: str              # "scan", "convert", "encode", "done"
+    done: int
+    total: int
+    detail: str = ""
+
+
+@dataclass
+class IndexSummary:
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    encoded: int = 0
+    seconds: float = 0.0
+    model: str | None = None
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["failures"] = [{"path": p, "error": e} for p, e in self.failures]
+        return data
+
+
+@dataclass
+class _Plan:
+    convert: list[tuple[FoundFile, str, str]] = field(default_factory=list)  # file, hash, kind
+    moves: list[tuple[str, FoundFile]] = field(default_factory=list)
+    touched: list[FoundFile] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _under(path: str, folders: list[str]) -> bool:
+    return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
+
+
+def _convert_job(item: tuple[str, str]) -> list:
+    return read_score(item[0])
+
+
+class _EncoderThread(threading.Thread):
+    """Encodes (id, abc) batches with the model while the main thread converts and writes."""
+
+    def __init__(self, load_model: Callable):
+        super().__init__(daemon=True, name="clamp-encoder")
+        self.load_model = load_model
+        self.inbox: queue.Queue = queue.Queue()
+        self.outbox: queue.Queue = queue.Queue()
+
+    def run(self) -> None:
+        model = None
+        while (batch := self.inbox.get()) is not None:
+            try:
+                model = model or self.load_model()
+                ids = [pid for pid, _ in batch]
+                vectors = model.encode_music([abc for _, abc in batch])
+                self.outbox.put((ids, vectors, None))
+            except Exception as exc:  # reported to the main thread, which stops the run
+                self.outbox.put(([], None, exc))
+                return
+        self.outbox.put(None)
+
+
+class LibraryIndexer:
+    """Keeps a library in step with its folders: new, changed, moved and deleted files."""
+
+    def __init__(self, library: Library, model_name: str, load_model: Callable,
+                 workers: int | None = None, timeout: float = 60.0, inline: bool = False,
+                 suffixes: tuple[str, ...] | None = None):
+        self.library = library
+        self.model_name = model_name
+        self.load_model = load_model
+        self.workers = workers
+        self.timeout = timeout
+        self.inline = inline
+        self.scanner = LibraryScanner(suffixes) if suffixes else LibraryScanner()
+
+    # --- planning ------------------------------------------------------------
+
+    def plan(self, folders: list[str]) -> _Plan:
+        plan = _Plan()
+        known = {p: s for p, s in self.library.file_states().items() if _under(p, folders)}
+        found = {f.path: f for f in self.scanner.scan(folders)}
+        gone = {p: s for p, s in known.items() if p not in found}
+        gone_by_hash = {}
+        for path, state in gone.items():
+            gone_by_hash.setdefault(state.hash, []).append(path)
+        for path, file in found.items():
+            state = known.get(path)
+            if state and state.size == file.size and state.mtime_ns == file.mtime_ns:
+                plan.unchanged += 1
+                continue
+            try:
+                digest = file_hash(path)
+            except OSError as exc:
+                plan.convert.append((file, "", f"unreadable: {exc.strerror or exc}"))
+                continue
+            if state and state.hash == digest:
+                plan.touched.append(file)
+            elif state:
+                plan.convert.append((file, digest, "updated"))
+            elif gone_by_hash.get(digest):
+                plan.moves.append((gone_by_hash[digest].pop(), file))
+            else:
+                plan.convert.append((file, digest, "added"))
+        moved_from = {old for old, _ in plan.moves}
+        plan.deleted = [p for p in gone if p not in moved_from]
+        return plan
+
+    def _apply_plan(self, plan: _Plan, summary: IndexSummary) -> None:
+        with self.library.atomic():
+            for old, file in plan.moves:
+                self.library.move_file(old, file.path, file.size, file.mtime_ns)
+            for file in plan.touched:
+                self.library.touch_file(file.path, file.size, file.mtime_ns)
+            self.library.delete_files(plan.deleted)
+        summary.removed = len(plan.deleted)
+        summary.moved = len(plan.moves)
+        summary.unchanged = plan.unchanged + len(plan.touched)
+
+    # --- running ---------------------------------------------------------------
+
+    def run(self, folders: Iterable[str | Path]) -> Generator[Progress, None, IndexSummary]:
+        started = time.monotonic()
+        folders = [str(Path(f).absolute()) for f in folders]
+        summary = IndexSummary(model=self.model_name)
+        yield Progress("scan", 0, 0, "looking for scores")
+        for folder in folders:
+            self.library.add_folder(folder)
+        plan = self.plan(folders)
+        self._apply_plan(plan, summary)
+        yield Progress("scan", len(plan.convert), len(plan.convert), f"{len(plan.convert)} files to read")
+        encoder = _EncoderThread(self.load_model)
+        pending_encode = list(self.library.pieces_needing_vectors(self.model_name))
+        encoder_started = False
+        to_encode = len(pending_encode)
+
+        def feed(items: list) -> None:
+            nonlocal encoder_started
+            if not items:
+                return
+            if not encoder_started:
+                encoder.start()
+                encoder_started = True
+            for start in range(0, len(items), ENCODE_BATCH):
+                encoder.inbox.put(items[start:start + ENCODE_BATCH])
+
+        feed(pending_encode)
+        for batch in self._convert(plan, summary):
+            to_encode += len(batch)
+            feed(batch)
+            summary.encoded += self._store_ready_vectors(encoder, block=False)
+            read = summary.added + summary.updated + summary.failed
+            yield Progress("convert", read, len(plan.convert), f"{summary.encoded}/{to_encode} encoded")
+        if encoder_started:
+            encoder.inbox.put(None)
+            while summary.encoded < to_encode:
+                stored = self._store_ready_vectors(encoder, block=True)
+                if stored < 0:
+                    break
+                summary.encoded += stored
+                yield Progress("encode", summary.encoded, to_encode, self.model_name)
+        summary.seconds = round(time.monotonic() - started, 2)
+        yield Progress("done", 1, 1, "")
+        return summary
+
+    def _store_ready_vectors(self, encoder: _EncoderThread, block: bool) -> int:
+        """Commit every finished batch of vectors; -1 when the encoder has ended."""
+        stored = 0
+        while True:
+            try:
+                item = encoder.outbox.get(block=block and stored == 0)
+            except queue.Empty:
+                return stored
+            if item is None:
+                return stored if stored else -1
+            ids, vectors, error = item
+            if error is not None:
+                raise error
+            with self.library.atomic():
+                self.library.store_vectors(self.model_name, ids, vectors)
+            stored += len(ids)
+            block = False
+
+    def _convert(self, plan: _Plan, summary: IndexSummary) -> Generator[list, None, None]:
+        """Convert planned files, commit their pieces in chunks, yield (id, abc) per chunk."""
+        todo = {file.path: (file, digest, kind) for file, digest, kind in plan.convert}
+        unreadable = [(f, k) for f, d, k in plan.convert if not d]
+        jobs = [(f.path, d) for f, d, _ in plan.convert if d]
+        buffer: list = []
+        last_commit = time.monotonic()
+
+        def flush() -> list:
+            ready = []
+            with self.library.atomic():
+                for path, entries, error in buffer:
+                    file, digest, kind = todo[path]
+                    suffix = Path(path).suffix.lower().lstrip(".")
+                    if error is None:
+                        ids = self.library.store_entries(path, digest, file.size, file.mtime_ns, suffix, entries)
+                        ready.extend(zip(ids, (e.abc for e in entries)))
+                        if kind == "added":
+                            summary.added += 1
+                        else:
+                            summary.updated += 1
+                    elif os.path.exists(path):
+                        self.library.store_failure(path, digest, file.size, file.mtime_ns, suffix, error)
+                        summary.failed += 1
+                        summary.failures.append((path, error))
+            buffer.clear()
+            return ready
+
+        for file, kind in unreadable:
+            buffer.append((file.path, None, kind.removeprefix("unreadable: ")))
+        if self.inline or len(jobs) <= 2:
+            results = convert_inline(_convert_job, jobs)
+            yield from self._chunks(results, buffer, flush, last_commit)
+        else:
+            with ConverterPool(_convert_job, workers=self.workers, timeout=self.timeout) as pool:
+                yield from self._chunks(pool.imap_unordered(jobs), buffer, flush, last_commit)
+        if buffer:
+            yield flush()
+
+    @staticmethod
+    def _chunks(results, buffer: list, flush: Callable, last_commit: float) -> Generator[list, None, None]:
+        for (path, _digest), entries, error in results:
+            buffer.append((path, entries, error))
+            if len(buffer) >= COMMIT_EVERY or time.monotonic() - last_commit > COMMIT_SECONDS:
+                yield flush()
+                last_commit = time.monotonic()
+
+
+def run_to_end(job: Generator, on_progress: Callable[[Progress], None] | None = None):
+    """Drive a generator job to its end; returns what it returns."""
+    while True:
+        try:
+            progress = next(job)
+        except StopIteration as stop:
+            return stop.value
+        if on_progress:
+            on_progress(progress)

@@ -1,0 +1,49 @@
+"""Wim Vree's xml2abc v143 (vendored by abcforge), run in-process.
+
+The reference runs ``xml2abc.py -m 2 -c 6 -x FILE`` as a new interpreter per
+file; we call the same parser with the same options inside a long-lived
+process.  xml2abc keeps its output object in a module global, so one process
+converts one file at a time (the ingest pool uses processes, not threads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from types import SimpleNamespace
+
+from abcforge.vendor.xml2abc import xml2abc as _xml2abc
+
+from ..errors import ConversionError
+
+XML2ABC_VERSION = _xml2abc.VERSION
+
+# optparse's values for "-m 2 -c 6 -x" (everything else at its default).
+_REFERENCE_OPTIONS = dict(
+    u=None, m="2", c=6, d=0, n=0, b=0, o="", v=0, x=True, p=[], j=None, t=None, s=None,
+    v1=None, ped=True, stm=False, i=None,
+)
+
+
+def musicxml_to_abc(data: bytes, name: str = "score") -> str:
+    """Raw xml2abc output for MusicXML bytes, as the reference's stdout (with ``\\r`` removed)."""
+    options = SimpleNamespace(**_REFERENCE_OPTIONS)
+    output = _xml2abc.ABCoutput(name + ".abc", "", 0, options)
+    buffer = io.StringIO()
+    output.outfile = buffer
+    _xml2abc.abcOut = output
+    messages = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(messages):
+            _xml2abc.Parser(options).parse(io.BytesIO(data))
+    except RecursionError as exc:
+        raise ConversionError("xml2abc failed: the score nests too deeply") from exc
+    except Exception as exc:  # xml2abc raises bare errors on malformed scores
+        raise ConversionError(f"xml2abc failed: {type(exc).__name__}: {exc}"[:300]) from exc
+    finally:
+        _xml2abc.abcOut = None
+    text = buffer.getvalue().replace("\r", "")
+    if not text.strip():
+        reason = messages.getvalue().strip().splitlines()
+        raise ConversionError("xml2abc wrote nothing" + (f" ({reason[-1].strip('- ')})" if reason else ""))
+    return text

@@ -1,0 +1,27 @@
+"""The CLaMP model layer: registry, checkpoints, patching and encoders.
+
+Public API (other layers use only these names):
+``load_clamp``, ``Clamp`` (``encode_music``, ``encode_text``), ``patchify``,
+``filter_abc``, ``normalize``, ``list_models``, ``default_model_name``.
+
+Patching is imported eagerly; everything that needs torch is imported on first
+use, so converter processes and the GUI's first paint do not pay for torch.
+"""
+
+from importlib import import_module
+
+from .patching import filter_abc, patchify
+
+_LAZY = {
+    "Clamp": "encoder", "normalize": "encoder", "pick_device": "encoder",
+    "load_clamp": "loading", "model_folder": "loading", "resolve_model": "loading",
+    "REGISTRY": "registry", "default_model_name": "registry", "list_models": "registry",
+}
+
+__all__ = ["filter_abc", "patchify", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,122 @@
+"""``Clamp``: a loaded model that turns ABC and text into vectors, in batches.
+
+Vectors are returned as the reference computes them: after the projection,
+before L2 normalisation (use :func:`normalize` for cosines).  Batching never
+changes a vector: items are sorted by length, padded within a batch and
+masked, so a batch gives what one-at-a-time gives (to float rounding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from .network import ClampNetwork
+from .patching import PATCH_LENGTH, patchify
+
+TEXT_MAX_TOKENS = 128
+
+
+def normalize(vectors: np.ndarray) -> np.ndarray:
+    """L2-normalise rows; a zero row stays zero."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def pick_device(device: str | torch.device | None = None) -> torch.device:
+    """An explicit device wins; else CUDA, then Apple MPS, then CPU."""
+    if device is not None:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def length_batches(lengths: Sequence[int], budget: int, max_batch: int) -> list[list[int]]:
+    """Indices grouped by similar length so that batch size x longest item stays under ``budget``."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        longest = max(lengths[index], 1)
+        if current and (len(current) + 1) * longest > budget or len(current) >= max_batch:
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches
+
+
+class Clamp:
+    """A CLaMP model ready to encode: network, tokenizer, patch limit and device."""
+
+    def __init__(self, network: ClampNetwork, tokenizer, max_length: int, name: str,
+                 device: torch.device, patch_budget: int = 8192, token_budget: int = 8192):
+        self.network = network.to(device).eval()
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.name = name
+        self.device = device
+        self.patch_budget = patch_budget
+        self.token_budget = token_budget
+
+    @property
+    def dim(self) -> int:
+        return self.network.music_proj.out_features
+
+    def patchify(self, abc: str) -> list[list[int]]:
+        return patchify(abc, self.max_length)
+
+    def encode_music(self, abc_texts: Sequence[str]) -> np.ndarray:
+        """Filtered ABC texts -> float32 [n, dim] vectors."""
+        return self.encode_patches([self.patchify(abc) for abc in abc_texts])
+
+    def encode_patches(self, patch_lists: Sequence[list[list[int]]],
+                       on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """Already patchified pieces -> float32 [n, dim]; ``on_batch(k)`` after each k items."""
+        out = np.zeros((len(patch_lists), self.dim), dtype=np.float32)
+        lengths = [len(p) for p in patch_lists]
+        for batch in length_batches(lengths, self.patch_budget, max_batch=64):
+            longest = max(lengths[i] for i in batch)
+            ids = torch.zeros((len(batch), longest, PATCH_LENGTH), dtype=torch.long)
+            mask = torch.zeros((len(batch), longest), dtype=torch.long)
+            for row, index in enumerate(batch):
+                ids[row, : lengths[index]] = torch.tensor(patch_lists[index], dtype=torch.long)
+                mask[row, : lengths[index]] = 1
+            with torch.inference_mode():
+                features = self.network.music_features(ids.to(self.device), mask.to(self.device))
+            out[batch] = features.float().cpu().numpy()
+            if on_batch:
+                on_batch(len(batch))
+        return out
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts -> float32 [n, dim] vectors (special tokens on, truncated at 128 tokens)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not len(texts):
+            return out
+        encoded = [
+            self.tokenizer(t, truncation=True, max_length=TEXT_MAX_TOKENS)["input_ids"] for t in texts
+        ]
+        pad_id = self.tokenizer.pad_token_id or 0
+        lengths = [len(e) for e in encoded]
+        for batch in length_batches(lengths, self.token_budget, max_batch=128):
+            longest = max(lengths[i] for i in batch)
+            ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(batch), longest), dtype=torch.long)
+            for row, index in enumerate(batch):
+                ids[row, : lengths[index]] = torch.tensor(encoded[index], dtype=torch.long)
+                mask[row, : lengths[index]] = 1
+            with torch.inference_mode():
+                features = self.network.text_features(ids.to(self.device), mask.to(self.device))
+            out[batch] = features.float().cpu().numpy()
+        return out
+
+    def __repr__(self) -> str:
+        return f"Clamp({self.name!r}, max_length={self.max_length}, dim={self.dim}, device={self.device})"

@@ -1,0 +1,93 @@
+"""``load_clamp``: one factory for every model, by registry name or folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import torch
+from transformers import AutoTokenizer
+
+from .. import paths
+from ..errors import CheckpointError, ModelUnavailableError
+from . import hub
+from .checkpoint import (
+    build_network, package_model_dir, read_config, read_state_dict,
+    save_safetensors, weights_file,
+)
+from .encoder import Clamp, pick_device
+from .registry import REGISTRY, ModelEntry, bundled_model_dir
+
+
+def resolve_model(name_or_folder: str | Path) -> tuple[str, ModelEntry | None]:
+    """(display name, registry entry or None for a folder)."""
+    text = str(name_or_folder)
+    if text in REGISTRY:
+        return text, REGISTRY[text]
+    if Path(text).is_dir():
+        return str(Path(text).resolve()), None
+    known = ", ".join(REGISTRY)
+    raise ModelUnavailableError(
+        f"'{text}' is neither a known model ({known}) nor a checkpoint folder."
+    )
+
+
+def _converted_dir(entry: ModelEntry) -> Path:
+    return paths.cache_dir() / "models" / re.sub(r"[^A-Za-z0-9._-]", "--", entry.name)
+
+
+def published_folder(entry: ModelEntry, tqdm_class=None) -> Path:
+    """A local folder for a published model: verified download, converted to safetensors once.
+
+    The conversion makes later loads a memory-mapped read instead of an unpickle,
+    and means the pickled file is only ever opened once, right after its
+    checksum was verified.
+    """
+    folder = _converted_dir(entry)
+    if (folder / "model.safetensors").exists() and (folder / "config.json").exists():
+        return folder
+    files = hub.fetch_model_files(entry, tqdm_class)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = json.loads(files["config.json"].read_text(encoding="utf-8"))
+    state = read_state_dict(files["pytorch_model.bin"])
+    save_safetensors(state, folder / "model.safetensors")
+    (folder / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    return folder
+
+
+def model_folder(name_or_folder: str | Path, tqdm_class=None) -> tuple[str, Path]:
+    name, entry = resolve_model(name_or_folder)
+    if entry is None:
+        return name, Path(name)
+    if entry.is_bundled:
+        folder = bundled_model_dir(entry)
+        if not (folder / "config.json").exists():
+            raise ModelUnavailableError(f"The bundled model {name} is not installed with this copy of the app.")
+        return name, folder
+    return name, published_folder(entry, tqdm_class)
+
+
+def load_tokenizer(folder: Path, package: str | None, tqdm_class=None):
+    """Tokenizer files in the model folder, else the text encoder package's, else distilroberta-base's."""
+    if (folder / "tokenizer.json").exists() or (folder / "vocab.json").exists():
+        source = folder
+    elif package:
+        source = package_model_dir(package)
+    else:
+        source = hub.fetch_text_tokenizer(tqdm_class)
+    try:
+        return AutoTokenizer.from_pretrained(str(source), local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"The tokenizer in {source} cannot be loaded: {exc}") from exc
+
+
+def load_clamp(name_or_folder: str | Path, device: str | torch.device | None = None,
+               tqdm_class=None) -> Clamp:
+    """A ready model from a registry name (downloaded on first use) or a checkpoint folder."""
+    name, folder = model_folder(name_or_folder, tqdm_class)
+    config = read_config(folder)
+    path = weights_file(folder)
+    network = build_network(config, read_state_dict(path), f"{path.name} in {folder}")
+    tokenizer = load_tokenizer(folder, config.text_encoder_package, tqdm_class)
+    return Clamp(network, tokenizer, config.max_length, name, pick_device(device))

@@ -1,0 +1,115 @@
+"""Every model the app knows by name, in one table.
+
+A model is named either by a registry name (a published hub checkpoint or the
+bundled model) or by a path to a folder in the published layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class HubFile:
+    name: str
+    size: int | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    description: str
+    repo_id: str | None = None          # Hugging Face hub repo; None for bundled models
+    files: tuple[HubFile, ...] = ()
+    bundled_dir: str | None = None      # folder under resources/models
+    download_size: int = 0
+
+    @property
+    def is_bundled(self) -> bool:
+        return self.bundled_dir is not None
+
+
+PUBLISHED = (
+    ModelEntry(
+        name="sander-wood/clamp-small-512",
+        description="CLaMP-S/512 (ISMIR 2023): the published model, 512 bar patches",
+        repo_id="sander-wood/clamp-small-512",
+        files=(
+            HubFile("config.json"),
+            HubFile(
+                "pytorch_model.bin",
+                526_605_909,
+                "43b1a1a32362d64096e74322b711926a03c79b31164d45100dffe640e34e2c6c",
+            ),
+        ),
+        download_size=526_605_909,
+    ),
+    ModelEntry(
+        name="sander-wood/clamp-small-1024",
+        description="CLaMP-S/1024 (ISMIR 2023): the published model, 1024 bar patches",
+        repo_id="sander-wood/clamp-small-1024",
+        files=(
+            HubFile("config.json"),
+            HubFile(
+                "pytorch_model.bin",
+                528_182_869,
+                "0a8044d715a92b3c16c55fa945ff26d615d0a32165c87987ab0d969ec27c8481",
+            ),
+        ),
+        download_size=528_182_869,
+    ),
+)
+
+BUNDLED = (
+    ModelEntry(
+        name="clamp-desktop-mini",
+        description="Small offline model trained by this project on music21's corpus (bundled)",
+        bundled_dir="clamp-desktop-mini",
+    ),
+)
+
+REGISTRY: dict[str, ModelEntry] = {m.name: m for m in PUBLISHED + BUNDLED}
+
+# The tokenizer the published checkpoints expect; they do not contain it.
+TEXT_TOKENIZER_REPO = "distilroberta-base"
+TEXT_TOKENIZER_FILES = ("config.json", "vocab.json", "merges.txt", "tokenizer.json")
+
+# distilroberta-base's architecture, used when a checkpoint's config.json
+# describes only the music side (as the published ones do).
+DISTILROBERTA_CONFIG = {
+    "model_type": "roberta",
+    "vocab_size": 50265,
+    "hidden_size": 768,
+    "num_hidden_layers": 6,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1,
+    "attention_probs_dropout_prob": 0.1,
+    "max_position_embeddings": 514,
+    "type_vocab_size": 1,
+    "initializer_range": 0.02,
+    "layer_norm_eps": 1e-05,
+    "pad_token_id": 1,
+    "bos_token_id": 0,
+    "eos_token_id": 2,
+}
+
+
+def bundled_model_dir(entry: ModelEntry) -> Path:
+    return Path(str(resources.files("clamp_desktop.resources"))) / "models" / entry.bundled_dir
+
+
+def default_model_name() -> str:
+    """The bundled model when it is installed, else the published 512 model."""
+    for entry in BUNDLED:
+        if (bundled_model_dir(entry) / "config.json").exists():
+            return entry.name
+    return PUBLISHED[0].name
+
+
+def list_models() -> list[ModelEntry]:
+    return list(REGISTRY.values())
