@@ -16,8 +16,19 @@ from .. import __version__
 from ..errors import ClampDesktopError
 from .app import cli
 
-# Each module adds its commands to ``cli`` when imported.
-from . import library_commands, model_commands, query_command  # noqa: E402,F401
+
+
+def _load_commands() -> None:
+    """Import every ``*_command(s).py`` module here; each adds its commands to ``cli``."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.endswith(("_command", "_commands")):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_load_commands()
 
 
 def main(argv: list[str] | None = None) -> None:
