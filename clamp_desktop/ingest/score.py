@@ -1,4 +1,8 @@
-"""One score file -> library entries (CLaMP ABC + metadata), the unit the converter pool runs."""
+"""One score file -> library entries (CLaMP ABC + metadata), the unit the converter pool runs.
+
+MusicXML is read directly; ABC (one entry per tune), Humdrum ``**kern`` and
+MEI go through music21 to MusicXML first, then the same xml2abc path.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,16 @@ from pathlib import Path
 
 from ..errors import ConversionError
 from .convert import musicxml_bytes_to_clamp_abc
+from .formats import abc_tune_to_musicxml, read_text, score_file_to_musicxml, split_abc_tunes
 from .metadata import read_musicxml_metadata
 from .musicxml import MUSICXML_SUFFIXES, read_musicxml_bytes
 
-SUPPORTED_SUFFIXES = MUSICXML_SUFFIXES
+ABC_SUFFIXES = (".abc",)
+MUSIC21_FORMATS = {".krn": "humdrum", ".mei": "mei"}
+SUPPORTED_SUFFIXES = MUSICXML_SUFFIXES + ABC_SUFFIXES + tuple(MUSIC21_FORMATS)
+
+# ABC header field -> metadata field, laid over what the MusicXML export says.
+_ABC_FIELDS = {"T": "title", "C": "composer", "R": "genre", "O": "origin", "S": "origin"}
 
 
 @dataclass
@@ -22,15 +32,49 @@ class ScoreEntry:
     metadata: dict = field(default_factory=dict)
 
 
+def _musicxml_entry(data: bytes, path: Path, tune: int = 0) -> ScoreEntry:
+    abc = musicxml_bytes_to_clamp_abc(data, path.stem)
+    return ScoreEntry(tune, abc, read_musicxml_metadata(data, path))
+
+
+def _converted_entry(data: bytes, path: Path, tune: int = 0) -> ScoreEntry:
+    """An entry from MusicXML that music21 wrote: drop its placeholder composer."""
+    entry = _musicxml_entry(data, path, tune)
+    if entry.metadata.get("composer") == "Music21":
+        entry.metadata["composer"] = None
+    return entry
+
+
+def _abc_entries(path: Path) -> list[ScoreEntry]:
+    entries, errors = [], []
+    for index, tune in enumerate(split_abc_tunes(read_text(path))):
+        try:
+            entry = _converted_entry(abc_tune_to_musicxml(tune), path, index)
+        except ConversionError as exc:
+            errors.append(f"tune X:{tune.number}: {exc}")
+            continue
+        for abc_field, meta_field in _ABC_FIELDS.items():
+            if tune.fields.get(abc_field):
+                entry.metadata[meta_field] = tune.fields[abc_field]
+        entry.metadata["title"] = entry.metadata.get("title") or f"{path.stem} X:{tune.number}"
+        entries.append(entry)
+    if not entries:
+        raise ConversionError(errors[0] if errors else "no readable tune in the file")
+    return entries
+
+
 def read_score(path: str | Path) -> list[ScoreEntry]:
     """Every piece in a score file; raises ConversionError with a one-line reason."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise ConversionError(f"unsupported file type {suffix or '(none)'}")
     try:
-        data = read_musicxml_bytes(path)
+        if suffix in MUSICXML_SUFFIXES:
+            return [_musicxml_entry(read_musicxml_bytes(path), path)]
+        if suffix in ABC_SUFFIXES:
+            return _abc_entries(path)
+        if suffix in MUSIC21_FORMATS:
+            _, data = score_file_to_musicxml(path, MUSIC21_FORMATS[suffix])
+            return [_converted_entry(data, path)]
     except OSError as exc:
         raise ConversionError(f"cannot read the file: {exc.strerror or exc}") from exc
-    abc = musicxml_bytes_to_clamp_abc(data, path.stem)
-    return [ScoreEntry(0, abc, read_musicxml_metadata(data, path))]
+    raise ConversionError(f"unsupported file type {suffix or '(none)'}")

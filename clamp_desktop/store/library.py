@@ -14,6 +14,7 @@ from .database import Database
 PIECE_COLUMNS = (
     "title", "subtitle", "composer", "lyricist", "arranger", "work", "movement", "key",
     "time_signature", "tempo", "parts", "instruments", "measures", "duration_s", "software",
+    "genre", "origin",
 )
 
 
