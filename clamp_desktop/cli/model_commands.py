@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..model import REGISTRY, default_model_name, model_folder
+from ..model.registry import REGISTRY, default_model_name
 from .app import cli, echo_json, json_option
 
 
@@ -43,6 +43,8 @@ def download(name):
     Example: clamp-desktop model download sander-wood/clamp-small-512
     """
     from tqdm import tqdm
+
+    from ..model import model_folder
 
     _, folder = model_folder(name, tqdm_class=tqdm)
     click.echo(f"{name} is ready in {folder}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from ..model import default_model_name, resolve_model
+from ..model.registry import default_model_name, resolve_model
 
 
 def model_name(requested: str | None) -> str:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..model.encoder import normalize
+from ..model.linalg import normalize
 
 LOGIT_SCALE = math.e  # the reference multiplies cosines by exp(1) before the softmax
 

@@ -13,8 +13,8 @@ from importlib import import_module
 from .patching import filter_abc, patchify
 
 _LAZY = {
-    "Clamp": "encoder", "normalize": "encoder", "pick_device": "encoder",
-    "load_clamp": "loading", "model_folder": "loading", "resolve_model": "loading",
+    "Clamp": "encoder", "normalize": "linalg", "pick_device": "encoder",
+    "load_clamp": "loading", "model_folder": "loading", "resolve_model": "registry",
     "REGISTRY": "registry", "default_model_name": "registry", "list_models": "registry",
 }
 

@@ -13,16 +13,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from .linalg import normalize  # noqa: F401  (re-exported)
 from .network import ClampNetwork
 from .patching import PATCH_LENGTH, patchify
 
 TEXT_MAX_TOKENS = 128
-
-
-def normalize(vectors: np.ndarray) -> np.ndarray:
-    """L2-normalise rows; a zero row stays zero."""
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:

@@ -17,20 +17,7 @@ from .checkpoint import (
     save_safetensors, weights_file,
 )
 from .encoder import Clamp, pick_device
-from .registry import REGISTRY, ModelEntry, bundled_model_dir
-
-
-def resolve_model(name_or_folder: str | Path) -> tuple[str, ModelEntry | None]:
-    """(display name, registry entry or None for a folder)."""
-    text = str(name_or_folder)
-    if text in REGISTRY:
-        return text, REGISTRY[text]
-    if Path(text).is_dir():
-        return str(Path(text).resolve()), None
-    known = ", ".join(REGISTRY)
-    raise ModelUnavailableError(
-        f"'{text}' is neither a known model ({known}) nor a checkpoint folder."
-    )
+from .registry import ModelEntry, bundled_model_dir, resolve_model
 
 
 def _converted_dir(entry: ModelEntry) -> Path:

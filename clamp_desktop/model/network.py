@@ -45,7 +45,8 @@ class PatchEncoder(nn.Module):
         return (summed + self.patch_embedding.bias).reshape(batch, length, -1)
 
     def forward(self, patches: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        embeds = self.embed_patches(patches)
+        # The encoder may run in bfloat16 (GPU fast path) while the gather-sum stays fp32.
+        embeds = self.embed_patches(patches).to(self.enc.get_input_embeddings().weight.dtype)
         return self.enc(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from ..errors import ModelUnavailableError
+
 
 @dataclass(frozen=True)
 class HubFile:
@@ -113,3 +115,16 @@ def default_model_name() -> str:
 
 def list_models() -> list[ModelEntry]:
     return list(REGISTRY.values())
+
+
+def resolve_model(name_or_folder: str | Path) -> tuple[str, ModelEntry | None]:
+    """(display name, registry entry or None for a folder)."""
+    text = str(name_or_folder)
+    if text in REGISTRY:
+        return text, REGISTRY[text]
+    if Path(text).is_dir():
+        return str(Path(text).resolve()), None
+    known = ", ".join(REGISTRY)
+    raise ModelUnavailableError(
+        f"'{text}' is neither a known model ({known}) nor a checkpoint folder."
+    )

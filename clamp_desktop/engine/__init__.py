@@ -1,0 +1,1 @@
+"""Engine: indexing, search, tagging and similar pieces over the library (no Qt here)."""
