@@ -1,0 +1,1 @@
+"""The desktop app: Qt widgets only (no SQL, no torch); the engine is reached through the worker."""

@@ -1,0 +1,57 @@
+"""Starting the desktop app: the application object, the first-run dialog, the main window."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from .. import __version__
+from .icons import app_icon
+from .settings import Settings, WindowState
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (made once), high-DPI aware with fractional scale factors."""
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+    app.setApplicationName("clamp-desktop")
+    app.setOrganizationName("clamp-desktop")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("clamp-desktop")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def open_main_window(settings: Settings | None = None, window_state: WindowState | None = None):
+    """The first-run dialog when nothing was chosen yet, then the main window (None if the user quit)."""
+    from .first_run import FirstRunDialog
+    from .main_window import MainWindow
+
+    settings = settings or Settings()
+    first_run = None
+    if not settings.get("first_run/done"):
+        dialog = FirstRunDialog(settings)
+        if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+            return None
+        first_run = dialog.chosen
+    window = MainWindow(settings, window_state, first_run=first_run)
+    window.show()
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    app = application(argv)
+    window = open_main_window()
+    if window is None:
+        return 0
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,651 @@
+"""The main window: search bar, library table, score viewer, sidebar and panels.
+
+It holds no SQL and no torch: reads go through ``LibraryReader`` (read-only,
+on this thread), everything else is a job on the ``Worker``.  The window
+shows before anything slow happens: rows are read after the first paint,
+panels build when first shown, and the model loads in the worker afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMainWindow,
+    QMessageBox, QProgressDialog, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
+)
+
+from ..ingest.musicxml import MUSICXML_SUFFIXES
+from ..worker import Worker
+from .about import show_about
+from .icons import app_icon, icon
+from .lazy import LazyDock
+from .piece_model import COLUMN, COLUMNS, PieceRole, PieceTableModel, Row
+from .problems import ProblemsPanel
+from .reader import LibraryReader
+from .score_viewer import ScoreViewer
+from .search_bar import KEYWORD, SEMANTIC, SearchBar
+from .settings import Settings, WindowState
+from .settings_dialog import SettingsDialog
+from .sidebar import Sidebar
+from .similar_panel import SimilarPanel, dropped_score
+from .status import JobIndicator
+from .tags_panel import TagsPanel
+from .thumbnails import ThumbnailCache
+from .vocabulary_editor import VocabularyEditor
+from .watcher import FolderWatcher
+
+REFRESH_MS = 1000           # the table is re-read at most this often while the library changes
+ALL_ROWS = 10_000_000
+
+
+def tags_caption(tags: dict[str, list[str]]) -> str:
+    return ", ".join(label for labels in tags.values() for label in labels)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, window_state: WindowState | None = None,
+                 first_run=None):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.window_state = window_state or WindowState()
+        self.first_run = first_run
+        self.setWindowTitle("clamp-desktop")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.query_mode = KEYWORD
+        self.last_semantic = None
+        self.selected: dict | None = None
+        self._open_library()
+        self._build_central()
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._restore_window_state()
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh_library)
+        QTimer.singleShot(0, self._after_first_paint)
+
+    # --- the library, worker and reader ---------------------------------------------------
+
+    def _open_library(self) -> None:
+        db = self.settings.db_path()
+        self.worker = Worker(db, self.settings.model(), self.settings.device(), parent=self)
+        self.reader = LibraryReader(db, self.settings.model(), parent=self)
+        ratio = self.devicePixelRatioF() or 1.0
+        self.thumbnails = ThumbnailCache(self.worker, self.settings.get("viewer/thumbnail_width"), ratio, self)
+        self.watcher = FolderWatcher(self.settings.get("watch/delay_s"), self)
+        self.watcher.changed.connect(self.index_library)
+        self.worker.jobStarted.connect(self._job_started)
+        self.worker.jobEnded.connect(self._job_ended)
+        self.worker.libraryChanged.connect(self._library_changed)
+        self.worker.modelReady.connect(self._model_ready)
+        self.reader.changed.connect(self._library_changed)
+
+    def _close_library(self) -> None:
+        self.watcher.stop()
+        self.worker.shutdown()
+        self.reader.close()
+        for thing in (self.watcher, self.worker, self.reader, self.thumbnails):
+            thing.deleteLater()
+
+    # --- building ----------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        self.search_bar = SearchBar()
+        self.search_bar.keywordSearch.connect(self.keyword_search)
+        self.search_bar.semanticSearch.connect(self.semantic_search)
+        self.filter_label = QLabel()
+        self.clear_filter_button = QToolButton(text="Show all", toolTip="Clear the sidebar filter")
+        self.clear_filter_button.clicked.connect(lambda: self.sidebar.clear_filter())
+        self.results_label = QLabel()
+        self.results_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        info = QHBoxLayout()
+        info.addWidget(self.results_label, 1)
+        info.addWidget(self.filter_label)
+        info.addWidget(self.clear_filter_button)
+        self.model = PieceTableModel(self.thumbnails, self._extras, self)
+        self.table = QTableView()
+        self.table.setObjectName("libraryTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(round(self.thumbnails.width * 1.42) + 6)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self._sort)
+        header.setStretchLastSection(False)
+        for number, column in enumerate(COLUMNS):
+            self.table.setColumnWidth(number, column.width)
+        header.setSectionResizeMode(COLUMN["thumbnail"], QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(COLUMN["thumbnail"], self.thumbnails.width + 8)
+        self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
+        self.table.doubleClicked.connect(lambda _: self.viewer.setFocus())
+        self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(4, 4, 0, 4)
+        column.addWidget(self.search_bar)
+        column.addLayout(info)
+        column.addWidget(self.table, 1)
+        self.viewer = ScoreViewer(self.worker)
+        self.viewer.setObjectName("scoreViewer")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.viewer)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+        self._show_filter(None)
+
+    def _build_docks(self) -> None:
+        self.sidebar = Sidebar()
+        self.sidebar.filterChosen.connect(self._sidebar_filter)
+        self.sidebar_dock = QDockWidget("Library", self)
+        self.sidebar_dock.setObjectName("sidebarDock")
+        self.sidebar_dock.setWidget(self.sidebar)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.sidebar_dock)
+        self.similar_dock = LazyDock("Similar pieces", "similarDock", self._make_similar_panel, self)
+        self.tags_dock = LazyDock("Tags", "tagsDock", self._make_tags_panel, self)
+        self.problems_dock = LazyDock("Problems", "problemsDock", self._make_problems_panel, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.similar_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.tags_dock)
+        self.tabifyDockWidget(self.similar_dock, self.tags_dock)
+        self.similar_dock.raise_()
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.problems_dock.hide()
+
+    def _make_similar_panel(self) -> SimilarPanel:
+        panel = SimilarPanel(self.worker, self.settings.get("similar/count"),
+                             self.settings.get("similar/min_cosine"))
+        panel.openPiece.connect(self.open_piece)
+        if self.selected is not None:
+            QTimer.singleShot(0, lambda: panel.show_for_piece(self.selected))
+        return panel
+
+    def _make_tags_panel(self) -> TagsPanel:
+        panel = TagsPanel(self.worker, self.reader)
+        panel.editVocabularies.connect(self.edit_vocabularies)
+        panel.tagsChanged.connect(lambda _: self.model.refresh_tags())
+        panel.show_for(self.selected)
+        return panel
+
+    def _make_problems_panel(self) -> ProblemsPanel:
+        panel = ProblemsPanel(self.reader)
+        panel.reindex.connect(self.index_library)
+        return panel
+
+    def _action(self, name: str, text: str, slot, shortcut=None, icon_name: str | None = None,
+                tip: str = "") -> QAction:
+        action = QAction(icon(icon_name) if icon_name else icon(name), text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+        action.setStatusTip(tip or text.rstrip("…"))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        self.actions_by_name: dict[str, QAction] = {}
+        a = self._action
+        a("add_folder", "&Add a folder of scores…", self.choose_folder, QKeySequence.StandardKey.Open, "add")
+        a("similar_file", "Find pieces similar to a &file…", self.similar_to_file_dialog, "Ctrl+Shift+O",
+          "similar")
+        a("settings", "&Settings…", self.show_settings, QKeySequence.StandardKey.Preferences)
+        a("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        a("index", "&Index new and changed files", self.index_library, "F5")
+        a("reindex", "&Re-index everything", self.reindex_library, "Shift+F5", "index")
+        a("tag", "&Tag the library", self.tag_library, "Ctrl+T", "tag")
+        a("vocabularies", "Edit tag &vocabularies…", self.edit_vocabularies, "Ctrl+Shift+T", "tag")
+        a("cancel", "&Cancel the running job", self.cancel_job, "Ctrl+.", "cancel")
+        a("problems", "&Problems…", lambda: self.problems_dock.reveal(), "Ctrl+Shift+P")
+        a("find", "&Search the library", self.focus_search, QKeySequence.StandardKey.Find, "search")
+        a("semantic", "&Describe: semantic search", self.search_bar.run_semantic, "Ctrl+Return", "semantic")
+        a("keyword", "&Filter: keyword search", self.search_bar.run_keyword, "Ctrl+K", "search")
+        a("clear_search", "&Clear search and filters", self.clear_search, "Ctrl+Shift+K", "cancel")
+        a("similar", "Show &similar pieces", lambda: self.similar_dock.reveal(), "Ctrl+L", "similar")
+        a("tags", "Show &tags", lambda: self.tags_dock.reveal(), "Ctrl+G", "tag")
+        a("focus_viewer", "Go to the &score", self.viewer.setFocus, "Ctrl+E", "file")
+        a("about", "&About clamp-desktop", self.show_about, QKeySequence.StandardKey.HelpContents)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        menus = {
+            "&File": ["add_folder", "similar_file", None, "settings", None, "quit"],
+            "&Library": ["index", "reindex", None, "tag", "vocabularies", None, "cancel", "problems"],
+            "&Search": ["find", "keyword", "semantic", "clear_search", None, "similar", "tags"],
+        }
+        for title, names in menus.items():
+            menu = bar.addMenu(title)
+            for name in names:
+                if name is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(self.actions_by_name[name])
+        view = bar.addMenu("&View")
+        view.addAction(self.actions_by_name["focus_viewer"])
+        for name in ("first", "previous", "next", "last", None, "zoom_in", "zoom_out", "fit_width", "fit_page",
+                     "actual_size"):
+            if name is None:
+                view.addSeparator()
+            else:
+                view.addAction(self.viewer.actions_by_name[name])
+        view.addSeparator()
+        for dock in (self.sidebar_dock, self.similar_dock, self.tags_dock, self.problems_dock):
+            view.addAction(dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.actions_by_name["about"])
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        for name in ("add_folder", "index", "tag", "similar_file", None, "semantic", None, "cancel"):
+            if name is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(self.actions_by_name[name])
+
+    def _build_status_bar(self) -> None:
+        self.jobs = JobIndicator()
+        self.statusBar().addPermanentWidget(self.jobs)
+        self.jobs.show_device(self.reader.model_name, None)
+        self.actions_by_name["cancel"].setEnabled(False)
+
+    # --- window state --------------------------------------------------------------------
+
+    def _restore_window_state(self) -> None:
+        state = self.window_state
+        if (geometry := state.load("window/geometry")) is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 900)
+            self.splitter.setSizes([700, 480])
+            self.resizeDocks([self.sidebar_dock, self.similar_dock], [220, 260], Qt.Orientation.Horizontal)
+        if (docks := state.load("window/state")) is not None:
+            self.restoreState(docks)
+        if (splitter := state.load("window/splitter")) is not None:
+            self.splitter.restoreState(splitter)
+        if (columns := state.load("table/header")) is not None:
+            self.table.horizontalHeader().restoreState(columns)
+            self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+    def save_window_state(self) -> None:
+        state = self.window_state
+        state.save("window/geometry", self.saveGeometry())
+        state.save("window/state", self.saveState())
+        state.save("window/splitter", self.splitter.saveState())
+        state.save("table/header", self.table.horizontalHeader().saveState())
+
+    def closeEvent(self, event) -> None:
+        self.save_window_state()
+        self._close_library()
+        super().closeEvent(event)
+
+    # --- start-up ------------------------------------------------------------------------
+
+    def _after_first_paint(self) -> None:
+        self.refresh_library()
+        self.reader.watch()
+        self._watch_folders()
+        if self.first_run is not None:
+            self._start_first_run(self.first_run)
+        elif self.reader.library is None or not self.reader.folders():
+            self.statusBar().showMessage("Add a folder of scores to start (File ▸ Add a folder of scores).")
+        QTimer.singleShot(300, self.worker.load_model)
+
+    def _start_first_run(self, choice) -> None:
+        from ..model.registry import REGISTRY
+
+        entry = REGISTRY.get(choice.model)
+        if entry is not None and not entry.is_bundled:
+            self.download_model(choice.model, then=lambda: self.worker.index(choice.folders(),
+                                                                               **self._index_options()))
+        else:
+            self.worker.index(choice.folders(), **self._index_options())
+
+    def _index_options(self) -> dict:
+        return {"workers": self.settings.get("library/workers") or None,
+                "suffixes": MUSICXML_SUFFIXES if self.settings.get("library/musicxml_only") else None}
+
+    def download_model(self, name: str, then=None) -> None:
+        """Download a published model with a progress dialog, then carry on."""
+        job = self.worker.download_model(name)
+        dialog = QProgressDialog(f"Downloading {name}…", "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Downloading the model")
+        dialog.setMinimumDuration(300)
+        dialog.canceled.connect(job.cancel)
+        job.yielded.connect(lambda p: (dialog.setMaximum(max(p.total, 1)), dialog.setValue(min(p.done, p.total))))
+        job.finished.connect(dialog.reset)
+        job.errored.connect(lambda message: QMessageBox.warning(self, "The model cannot be downloaded", message))
+        if then is not None:
+            job.returned.connect(lambda _folder: then())
+        self.download_dialog = dialog
+
+    # --- listing ----------------------------------------------------------------------------
+
+    def _query(self, text: str) -> str:
+        chosen = self.sidebar.current_filter()
+        return f"{text} {chosen.term}".strip() if chosen is not None and chosen.term else text
+
+    def _folder(self) -> str | None:
+        chosen = self.sidebar.current_filter()
+        return chosen.folder if chosen is not None else None
+
+    def keyword_search(self, text: str) -> None:
+        self.query_mode = KEYWORD
+        self._list_keyword(self._query(text))
+
+    def _list_keyword(self, query: str) -> None:
+        folder = self._folder()
+        self.thumbnails.forget_pending()
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        selected_id = self.selected["id"] if self.selected else None
+        if folder is None:
+            note = {}
+
+            def fetch(offset: int, limit: int):
+                result = self.reader.listing(query, top=limit, offset=offset)
+                note["message"] = result.message
+                return [Row(h.piece) for h in result.hits], result.total
+
+            self.model.show(fetch, scored=False)
+            message = note.get("message")
+        else:
+            result = self.reader.listing(query, top=ALL_ROWS)
+            prefix = folder.rstrip(os.sep) + os.sep
+            self.model.show_rows([Row(h.piece) for h in result.hits if h.piece["path"].startswith(prefix)], False)
+            message = result.message
+        what = f"{self.model.total} pieces" if query or folder else f"All {self.model.total} pieces"
+        self.results_label.setText(what + (f" — {message}" if message else ""))
+        self._reselect(selected_id)
+
+    def semantic_search(self, text: str) -> None:
+        self.query_mode = SEMANTIC
+        query = self._query(text)
+        self.results_label.setText(f"Asking CLaMP for “{text}”…")
+        job = self.worker.search(query, top=self.settings.get("search/page_size"))
+        self.last_semantic = job
+        job.returned.connect(lambda result: self._semantic_results(job, text, result))
+        job.errored.connect(lambda message: self._semantic_failed(job, message))
+
+    def _semantic_results(self, job, text: str, result) -> None:
+        if job is not self.last_semantic or self.query_mode != SEMANTIC:
+            return
+        folder = self._folder()
+        floor = self.settings.get("search/min_cosine")
+        hits = [h for h in result.hits if h.cosine is None or h.cosine >= floor]
+        if folder is not None:
+            hits = [h for h in hits if h.piece["path"].startswith(folder.rstrip(os.sep) + os.sep)]
+        self.thumbnails.forget_pending()
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.model.show_rows([Row(h.piece, h.cosine, h.probability) for h in hits], scored=True)
+        shown = f"{len(hits)} best of {result.total} for “{text}” (cosine · probability)"
+        self.results_label.setText(shown + (f" — {result.message}" if result.message else ""))
+        if hits:
+            self.table.selectRow(0)
+
+    def _semantic_failed(self, job, message: str) -> None:
+        if job is self.last_semantic:
+            self.results_label.setText(f"Search failed: {message}")
+            self.statusBar().showMessage(message, 10_000)
+
+    def refresh_library(self) -> None:
+        """Re-read the listing (keyword mode), then the sidebar, from the library."""
+        self.reader.check()
+        if self.query_mode == KEYWORD:
+            self._list_keyword(self._query(self.search_bar.text()))
+        if self.problems_dock.panel is not None:
+            self.problems_dock.panel.refresh()
+        self.setWindowTitle(f"clamp-desktop — {self.settings.db_path().name}")
+        QTimer.singleShot(0, self.refresh_sidebar)     # the rows show first
+
+    def refresh_sidebar(self) -> None:
+        total = self.reader.counts()["pieces"]
+        try:
+            facets = self.reader.facets()
+        except Exception as exc:  # a half-written vocabulary must not keep the library from showing
+            facets = {}
+            self.statusBar().showMessage(f"Facets are unavailable: {exc}", 10_000)
+        self.sidebar.fill(self.reader.folders(), facets, total)
+
+    def _library_changed(self) -> None:
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _extras(self, piece_ids: list[int]) -> dict[int, dict]:
+        """Tags, key and metre as shown (the key/metre from the ABC where the metadata has none)."""
+        try:
+            tags = self.reader.visible_tags(piece_ids)
+            keys = self.reader.key_and_meter(piece_ids)
+        except Exception:  # extra information: the table shows without it
+            return {}
+        return {pid: {"tags": tags_caption(tags.get(pid, {})), "key": keys.get(pid, (None, None))[0],
+                      "time_signature": keys.get(pid, (None, None))[1]} for pid in piece_ids}
+
+    def _sort(self, column: int, order) -> None:
+        if column >= 0:
+            self.model.sort(column, order)
+
+    def _sidebar_filter(self, chosen) -> None:
+        self._show_filter(chosen)
+        if self.query_mode == SEMANTIC and self.search_bar.text():
+            self.semantic_search(self.search_bar.text())
+        else:
+            self.keyword_search(self.search_bar.text())
+
+    def _show_filter(self, chosen) -> None:
+        self.filter_label.setText(f"Only: {chosen.label}" if chosen else "")
+        self.clear_filter_button.setVisible(chosen is not None)
+
+    def _scrolled(self, _value: int) -> None:
+        self.thumbnails.forget_pending()
+        self.table.viewport().update()
+
+    def clear_search(self) -> None:
+        self.search_bar.set_text("")
+        self.sidebar.clear_filter()
+        self.keyword_search("")
+
+    def focus_search(self) -> None:
+        self.search_bar.edit.setFocus()
+        self.search_bar.edit.selectAll()
+
+    # --- the selected piece ---------------------------------------------------------------------
+
+    def _row_chosen(self, current, _previous) -> None:
+        if not current.isValid():
+            return          # the table is being refilled: the piece on show stays
+        piece = self.model.data(current, PieceRole)
+        if self.selected is not None and piece["id"] == self.selected["id"]:
+            self.selected = piece
+            return
+        self._show_piece(piece)
+
+    def _show_piece(self, piece: dict | None) -> None:
+        self.selected = piece
+        self.viewer.show_piece(piece)
+        if piece is not None and self.similar_dock.panel is not None and self.similar_dock.isVisible():
+            self.similar_dock.panel.show_for_piece(piece)
+        if self.tags_dock.panel is not None:
+            self.tags_dock.panel.show_for(piece)
+
+    def _reselect(self, piece_id: int | None) -> None:
+        row = self.model.row_of(piece_id) if piece_id is not None else None
+        if row is not None:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(row, COLUMN["title"]),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def open_piece(self, piece: dict) -> None:
+        """Show a piece (from the similar list): select its row when listed, else just show it."""
+        row = self.model.row_of(piece["id"])
+        if row is None:
+            self.search_bar.set_text("")
+            self.sidebar.clear_filter()
+            self.keyword_search("")
+            while (row := self.model.row_of(piece["id"])) is None and self.model.canFetchMore():
+                self.model.fetchMore()
+        if row is not None:
+            self._reselect(piece["id"])
+            self.table.scrollTo(self.model.index(row, COLUMN["title"]))
+        else:
+            self._show_piece(piece)
+
+    # --- jobs --------------------------------------------------------------------------------------
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of scores")
+        if folder:
+            self.add_folder(folder)
+
+    def add_folder(self, folder: str):
+        job = self.worker.add_folder(folder, **self._index_options())
+        job.finished.connect(self._watch_folders)
+        return job
+
+    def remove_folder(self, folder: str):
+        job = self.worker.remove_folder(folder)
+        job.finished.connect(self._watch_folders)
+        return job
+
+    def index_library(self):
+        job = self.worker.index(None, **self._index_options())
+        job.finished.connect(self.watcher.rescan)
+        return job
+
+    def reindex_library(self):
+        answer = QMessageBox.question(self, "Re-index everything",
+                                      "Encode every piece again with the current model? This can take long.")
+        if answer == QMessageBox.StandardButton.Yes:
+            return self.worker.reindex(**self._index_options())
+        return None
+
+    def tag_library(self):
+        job = self.worker.tag()
+        job.returned.connect(lambda summary: self.statusBar().showMessage(
+            getattr(summary, "message", None) or f"Tagged {summary.pieces} pieces: {summary.visible} tags shown",
+            10_000))
+        job.finished.connect(self.reader.reload_vocabularies)
+        return job
+
+    def cancel_job(self) -> None:
+        self.jobs.cancel()
+
+    def _job_started(self, job) -> None:
+        if job.lane == self.worker.engine.objectName() and not job.interactive:
+            self.jobs.track(job)
+            self.actions_by_name["cancel"].setEnabled(True)
+
+    def _job_ended(self, job) -> None:
+        if job.lane != self.worker.engine.objectName():
+            return
+        if job.error:
+            self.statusBar().showMessage(job.error, 15_000)
+        elif job.state == "returned" and hasattr(job.result, "added"):
+            summary = job.result
+            self.statusBar().showMessage(
+                f"Indexed: {summary.added} added, {summary.updated} updated, {summary.removed} removed, "
+                f"{summary.failed} failed, {summary.encoded} encoded", 15_000)
+        self.jobs.ended(job)
+        self.actions_by_name["cancel"].setEnabled(self.jobs.job is not None)
+
+    def _model_ready(self, info) -> None:
+        self.jobs.show_device(info.name, info.device)
+
+    def _watch_folders(self) -> None:
+        if self.settings.get("watch/enabled"):
+            self.watcher.watch(self.reader.folders())
+        else:
+            self.watcher.stop()
+
+    # --- dialogs ------------------------------------------------------------------------------------
+
+    def show_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self.reader.folders(), self)
+        dialog.addFolder.connect(self.add_folder)
+        dialog.removeFolder.connect(self.remove_folder)
+        dialog.accepted.connect(lambda: self.apply_settings(dialog.applied))
+        dialog.open()
+        return dialog
+
+    def apply_settings(self, changed: dict) -> None:
+        if "library/db" in changed:
+            self._close_library()
+            self._open_library()
+            self.viewer.worker = self.worker
+            self.model.use_thumbnails(self.thumbnails)
+            for dock in (self.similar_dock, self.tags_dock, self.problems_dock):
+                dock.reset()
+            self.selected = None
+            self.viewer.show_piece(None)
+            self._after_first_paint()
+            return
+        if {"model/name", "model/device"} & set(changed):
+            self.worker.use_model(self.settings.model(), self.settings.device())
+            from .reader import stored_model_name
+
+            self.reader.model_name = stored_model_name(self.settings.model())
+            self.jobs.show_device(self.reader.model_name, None)
+            from ..model.registry import REGISTRY
+
+            entry = REGISTRY.get(self.settings.model() or "")
+            if entry is not None and not entry.is_bundled:
+                self.download_model(entry.name, then=self.index_library)
+            else:
+                self.index_library()
+        if {"watch/enabled", "watch/delay_s"} & set(changed):
+            self.watcher._debounce.setInterval(round(self.settings.get("watch/delay_s") * 1000))
+            self._watch_folders()
+
+    def edit_vocabularies(self) -> VocabularyEditor:
+        editor = VocabularyEditor(self.worker, self.reader, self)
+        editor.finished.connect(lambda _: self._vocabularies_edited())
+        editor.open()
+        return editor
+
+    def _vocabularies_edited(self) -> None:
+        self.reader.reload_vocabularies()
+        if self.tags_dock.panel is not None:
+            self.tags_dock.panel._fill_vocabularies()
+            self.tags_dock.panel.refresh()
+        self.refresh_library()
+
+    def similar_to_file_dialog(self) -> None:
+        self.similar_dock.reveal().choose_file()
+
+    def similar_to_file(self, path: str) -> None:
+        self.similar_dock.reveal().show_for_file(path)
+
+    def show_about(self):
+        info = self.worker.model_info
+        return show_about(self, info.name if info else self.reader.model_name, info.device if info else None)
+
+    # --- drag and drop of an outside score -------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        if dropped_score(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        path = dropped_score(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.similar_to_file(path)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.similar_dock.isVisible():
+            self.similar_dock.build()

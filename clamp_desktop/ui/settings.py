@@ -1,0 +1,121 @@
+"""The app's options, declared once (key, type, default, title), and the window state, kept apart.
+
+Both live in INI files in the config folder (``$CLAMP_DESKTOP_CONFIG`` moves
+them, which is how tests get a private settings location): ``settings.ini``
+holds what the user chose, ``window-state.ini`` how the windows were left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from .. import paths
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    type: type
+    default: object
+    title: str
+    help: str = ""
+    choices: tuple = ()
+    minimum: float = 0
+    maximum: float = 1_000_000
+    page: str = "General"          # the settings dialog's tab; "" keeps it off the dialog
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("library/db", str, "", "Library database",
+           "The SQLite file of the library (empty: the default location).", page="Library"),
+    Option("library/musicxml_only", bool, False, "Index MusicXML files only",
+           "Skip ABC, Humdrum and MEI files when indexing.", page="Library"),
+    Option("library/workers", int, 0, "Converter processes",
+           "Processes that read scores while indexing (0: as many as the machine has cores).",
+           maximum=64, page="Library"),
+    Option("watch/enabled", bool, True, "Watch library folders",
+           "Index new and changed files as they appear.", page="Library"),
+    Option("watch/delay_s", float, 3.0, "Wait after a change (seconds)",
+           "Changes are gathered this long before indexing starts.", minimum=0.2, maximum=600, page="Library"),
+    Option("model/name", str, "", "Model",
+           "A model name or checkpoint folder (empty: the bundled model).", page="Model"),
+    Option("model/device", str, "auto", "Device",
+           "Where the model runs; auto takes a GPU when there is one.", choices=DEVICES, page="Model"),
+    Option("search/page_size", int, 100, "Results per search", minimum=10, maximum=10_000, page="Search"),
+    Option("search/min_cosine", float, -1.0, "Hide search results below cosine",
+           "Semantic results whose cosine is lower are not shown.", minimum=-1, maximum=1, page="Search"),
+    Option("similar/count", int, 10, "Similar pieces shown", minimum=1, maximum=100, page="Search"),
+    Option("similar/min_cosine", float, -1.0, "Hide similar pieces below cosine",
+           minimum=-1, maximum=1, page="Search"),
+    Option("viewer/thumbnail_width", int, 52, "Thumbnail width (pixels)", minimum=32, maximum=256, page="Viewer"),
+    Option("first_run/done", bool, False, "First run finished", page=""),
+)
+OPTION = {option.key: option for option in OPTIONS}
+
+
+def _convert(option: Option, value):
+    if value is None:
+        return option.default
+    if option.type is bool:
+        return value if isinstance(value, bool) else str(value).lower() in ("true", "1", "yes")
+    try:
+        value = option.type(value)
+    except (TypeError, ValueError):
+        return option.default
+    if option.type in (int, float):
+        value = min(max(value, option.type(option.minimum)), option.type(option.maximum))
+    if option.choices and value not in option.choices:
+        return option.default
+    return value
+
+
+class Settings:
+    """The user's choices, typed by their ``Option``."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else paths.config_dir() / "settings.ini"
+        self._store = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def get(self, key: str):
+        option = OPTION[key]
+        return _convert(option, self._store.value(key, option.default))
+
+    def set(self, key: str, value) -> None:
+        self._store.setValue(key, _convert(OPTION[key], value))
+        self._store.sync()
+
+    def reset(self, key: str) -> None:
+        self._store.remove(key)
+
+    # --- what the choices mean ---------------------------------------------------
+
+    def db_path(self) -> Path:
+        return Path(self.get("library/db") or paths.default_db_path())
+
+    def model(self) -> str | None:
+        return self.get("model/name") or None
+
+    def device(self) -> str | None:
+        device = self.get("model/device")
+        return None if device == "auto" else device
+
+
+class WindowState:
+    """Geometry, dock layout and table columns: how the user left the windows."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else paths.config_dir() / "window-state.ini"
+        self._store = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def load(self, key: str) -> QByteArray | None:
+        value = self._store.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def save(self, key: str, value: QByteArray) -> None:
+        self._store.setValue(key, value)
+        self._store.sync()

@@ -1,0 +1,117 @@
+"""The sidebar: library folders and facets (composer, tags by vocabulary, key, metre).
+
+Choosing an entry filters the table: facets become filters of the search
+syntax (``composer:"…"``, ``tag:genre=chorale``, ``key:"G minor"``,
+``meter:3/4``); a folder keeps the pieces under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
+
+from .icons import icon
+
+FilterRole = Qt.ItemDataRole.UserRole + 1
+FACET_TITLES = {"composer": "Composers", "key": "Keys", "meter": "Meters"}
+MAX_VALUES = 300        # per facet; the rest is reachable by typing a filter
+
+
+@dataclass(frozen=True)
+class SidebarFilter:
+    """What an entry selects: a folder (path prefix) or a query filter term."""
+
+    label: str
+    folder: str | None = None
+    term: str | None = None
+
+
+def quoted(value: str) -> str:
+    return f'"{value}"' if any(c.isspace() for c in value) or not value else value
+
+
+def facet_term(facet: str, value: str) -> str:
+    if facet.startswith("tags:"):
+        return f"tag:{facet.split(':', 1)[1]}={quoted(value)}"
+    return f"{facet}:{quoted(value)}"
+
+
+class Sidebar(QTreeWidget):
+    filterChosen = Signal(object)     # SidebarFilter, or None for the whole library
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setColumnCount(2)
+        self.setUniformRowHeights(True)
+        self.header().setStretchLastSection(False)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.itemSelectionChanged.connect(self._selected)
+        self._all = None
+        self.fill([], {})
+
+    def fill(self, folders: list[str], facets: dict[str, list[tuple[str, int]]], total: int | None = None) -> None:
+        chosen = self.current_filter()
+        expanded = {self.topLevelItem(i).text(0) for i in range(self.topLevelItemCount())
+                    if self.topLevelItem(i).isExpanded()}
+        self.blockSignals(True)
+        self.clear()
+        self._all = QTreeWidgetItem(self, ["All pieces", "" if total is None else str(total)])
+        self._all.setIcon(0, icon("clamp-desktop"))
+        folder_group = self._group("Folders")
+        for folder in folders:
+            item = QTreeWidgetItem(folder_group, [folder.rstrip("/").rsplit("/", 1)[-1] or folder, ""])
+            item.setToolTip(0, folder)
+            item.setIcon(0, icon("open"))
+            item.setData(0, FilterRole, SidebarFilter(folder, folder=folder))
+        tag_facets = sorted(k for k in facets if k.startswith("tags:"))
+        for facet in ["composer", *tag_facets, "key", "meter"]:
+            values = facets.get(facet) or []
+            title = FACET_TITLES.get(facet) or f"Tags: {facet.split(':', 1)[1]}"
+            group = self._group(title)
+            for value, count in values[:MAX_VALUES]:
+                item = QTreeWidgetItem(group, [value, str(count)])
+                item.setData(0, FilterRole, SidebarFilter(value, term=facet_term(facet, value)))
+        for i in range(self.topLevelItemCount()):
+            item = self.topLevelItem(i)
+            item.setExpanded(item.text(0) in expanded or item.text(0) == "Folders")
+        self._reselect(chosen)
+        self.blockSignals(False)
+
+    def _group(self, title: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(self, [title, ""])
+        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+        font = item.font(0)
+        font.setBold(True)
+        item.setFont(0, font)
+        return item
+
+    def _reselect(self, chosen: SidebarFilter | None) -> None:
+        if chosen is None:
+            return
+        for i in range(self.topLevelItemCount()):
+            group = self.topLevelItem(i)
+            for j in range(group.childCount()):
+                if group.child(j).data(0, FilterRole) == chosen:
+                    group.child(j).setSelected(True)
+                    return
+
+    def current_filter(self) -> SidebarFilter | None:
+        items = self.selectedItems()
+        return items[0].data(0, FilterRole) if items else None
+
+    def clear_filter(self) -> None:
+        self.clearSelection()
+
+    def _selected(self) -> None:
+        self.filterChosen.emit(self.current_filter())
+
+    def items_of(self, title: str) -> list[QTreeWidgetItem]:
+        for i in range(self.topLevelItemCount()):
+            group = self.topLevelItem(i)
+            if group.text(0) == title:
+                return [group.child(j) for j in range(group.childCount())]
+        return []

@@ -1,0 +1,150 @@
+"""``Worker``: the one door from the GUI to the engine (see the package docstring)."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from . import jobs
+from .job import Job
+from .lane import Lane
+from .progress import job_tqdm
+from .state import EngineState
+
+BACKGROUND, INTERACTIVE = 1, 0
+
+
+class Worker(QObject):
+    jobStarted = Signal(object)       # Job
+    jobEnded = Signal(object)         # Job
+    libraryChanged = Signal()         # a job wrote to the library
+    modelReady = Signal(object)       # jobs.ModelInfo, once the model is loaded
+
+    def __init__(self, db_path: str | Path, model: str | None = None, device: str | None = None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.state = EngineState(db_path, model, device)
+        self.engine = Lane("clamp-engine", on_exit=self.state.close)
+        self.render_lane = Lane("clamp-render")
+        self._renderer = None          # made and used on the render lane only
+        self.model_info: jobs.ModelInfo | None = None
+        self._jobs: weakref.WeakSet[Job] = weakref.WeakSet()
+
+    @property
+    def db_path(self) -> Path:
+        return self.state.db_path
+
+    # --- queuing ----------------------------------------------------------------
+
+    def _submit(self, lane: Lane, job: Job, writes: bool = False) -> Job:
+        job.lane = lane.objectName()
+        queued = lane.submit(job)
+        if queued is job:
+            self._jobs.add(job)
+            job.started.connect(lambda: self.jobStarted.emit(job))
+            job.finished.connect(lambda: self._ended(job))
+            if writes:
+                job.yielded.connect(self.libraryChanged)
+                job.finished.connect(self.libraryChanged)
+        return queued
+
+    def _ended(self, job: Job) -> None:
+        model = self.state.model
+        if self.model_info is None and model is not None:
+            self.model_info = jobs.ModelInfo(model.name, str(model.device), model.dim)
+            self.modelReady.emit(self.model_info)
+        self.jobEnded.emit(job)
+
+    def _engine(self, label: str, function: Callable, *args, interactive: bool = False,
+                writes: bool = False, key=None, **kwargs) -> Job:
+        job = Job(label, partial(function, self.state, *args, **kwargs), interactive=interactive,
+                  priority=INTERACTIVE if interactive else BACKGROUND, key=key)
+        return self._submit(self.engine, job, writes)
+
+    def busy(self) -> bool:
+        return self.engine.current is not None or bool(self.engine.pending())
+
+    # --- engine jobs ----------------------------------------------------------------
+
+    def load_model(self) -> Job:
+        return self._engine("Loading the model", jobs.load_model)
+
+    def index(self, folders: list[str] | None = None, workers: int | None = None,
+              suffixes: tuple[str, ...] | None = None) -> Job:
+        """Index folders (default: the library's); a waiting identical request is reused."""
+        key = ("index", tuple(folders or ()), suffixes)
+        return self._engine("Indexing", jobs.index, folders, workers=workers, suffixes=suffixes,
+                            writes=True, key=key)
+
+    def reindex(self, workers: int | None = None, suffixes: tuple[str, ...] | None = None) -> Job:
+        return self._engine("Re-indexing", jobs.reindex, workers=workers, suffixes=suffixes, writes=True)
+
+    def add_folder(self, folder: str, workers: int | None = None,
+                   suffixes: tuple[str, ...] | None = None) -> Job:
+        return self._engine("Adding a folder", jobs.add_folder, folder, workers=workers, suffixes=suffixes,
+                            writes=True)
+
+    def remove_folder(self, folder: str) -> Job:
+        return self._engine("Removing a folder", jobs.remove_folder, folder, writes=True)
+
+    def tag(self, vocabularies=None) -> Job:
+        return self._engine("Tagging", jobs.tag, vocabularies, writes=True)
+
+    def search(self, text: str, top: int = 100, offset: int = 0) -> Job:
+        return self._engine("Searching", jobs.search, text, top, offset, interactive=True)
+
+    def similar_to_piece(self, piece_id: int, top: int = 10) -> Job:
+        return self._engine("Finding similar pieces", jobs.similar_to_piece, piece_id, top, interactive=True)
+
+    def similar_to_file(self, path: str, top: int = 10) -> Job:
+        return self._engine("Finding similar pieces", jobs.similar_to_file, path, top, interactive=True)
+
+    def edit_tag(self, action: str, piece_id: int, vocabulary: str, label: str) -> Job:
+        return self._engine("Editing tags", jobs.edit_tag, action, piece_id, vocabulary, label,
+                            interactive=True, writes=True)
+
+    def save_vocabulary(self, vocabulary) -> Job:
+        return self._engine("Re-tagging", jobs.save_vocabulary, vocabulary, writes=True)
+
+    def use_model(self, model: str | None, device: str | None) -> Job:
+        self.model_info = None
+        return self._engine("Switching model", lambda state: state.use_model(model, device))
+
+    def download_model(self, name: str) -> Job:
+        job = Job(f"Downloading {name}", lambda: None, priority=INTERACTIVE)
+        job.function = partial(jobs.download_model, name, job_tqdm(job))
+        return self._submit(self.engine, job)
+
+    # --- render jobs ----------------------------------------------------------------
+
+    def render(self, label: str, function: Callable, *args, priority: int = INTERACTIVE, key=None) -> Job:
+        """Run ``function(renderer, *args)`` on the render lane with its ``ScoreRenderer``."""
+        job = Job(label, partial(self._with_renderer, function, *args), priority=priority, key=key)
+        return self._submit(self.render_lane, job)
+
+    def _with_renderer(self, function: Callable, *args):
+        if self._renderer is None:
+            from ..engine.render import ScoreRenderer
+
+            self._renderer = ScoreRenderer()
+        return function(self._renderer, *args)
+
+    # --- the end ----------------------------------------------------------------------
+
+    def cancel_all(self) -> None:
+        self.engine.cancel_all()
+        self.render_lane.cancel_all()
+
+    def shutdown(self, timeout_ms: int = 15_000) -> bool:
+        """Cancel every job and end both threads (the library is closed on its own thread)."""
+        ended = self.render_lane.stop(timeout_ms)
+        ended = self.engine.stop(timeout_ms) and ended
+        if not self.engine.isRunning():
+            self.state.close()
+        for job in list(self._jobs):     # what is still on its way finds no window to report to
+            job.blockSignals(True)
+        return ended

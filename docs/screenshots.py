@@ -1,0 +1,189 @@
+"""Screenshots of the desktop app on a demo library, saved as PNGs in docs/screenshots/.
+
+    xvfb-run -a python docs/screenshots.py            # a virtual X screen
+    QT_QPA_PLATFORM=offscreen python docs/screenshots.py
+
+Everything happens in a temporary folder (settings, cache, library): a few
+dozen MusicXML scores from music21's corpus are indexed with the bundled
+model (or ``--model``), tagged, then each main view is grabbed.  With a
+model that is not trained (``--model`` pointing at a random checkpoint)
+the search results and tags are meaningless; the views are not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+OUT = Path(__file__).parent / "screenshots"
+PICKS = {  # corpus folder -> how many MusicXML files to take from it
+    "bach": 14, "beethoven": 4, "haydn": 3, "mozart": 4, "schumann_clara": 2, "schumann_robert": 2,
+    "monteverdi": 4, "trecento": 4, "beach": 1, "joplin": 1, "schoenberg": 1, "leadSheet": 2,
+}
+BROKEN = "unfinished-draft.musicxml"
+
+
+def demo_scores(target: Path) -> Path:
+    """Copy a varied handful of the demo library's scores (and one broken file) into ``target``."""
+    from clamp_desktop.ingest.musicxml import MUSICXML_SUFFIXES
+    from clamp_desktop.ui.first_run import demo_folder
+
+    corpus = demo_folder()
+    for folder, count in PICKS.items():
+        files = sorted(p for p in (corpus / folder).rglob("*") if p.suffix.lower() in MUSICXML_SUFFIXES)
+        for path in files[:count]:
+            (target / folder).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target / folder / path.name)
+    (target / BROKEN).write_text("<score-partwise><part-list>")
+    return target
+
+
+def default_or_random_model(home: Path) -> str:
+    """The bundled model when installed, else a random checkpoint (the views, not the rankings, matter)."""
+    from clamp_desktop.model.registry import BUNDLED, bundled_model_dir
+
+    for entry in BUNDLED:
+        if (bundled_model_dir(entry) / "config.json").exists():
+            return entry.name
+    from clamp_desktop.model.synthetic import tiny_config, write_random_checkpoint
+
+    print("the bundled model is not installed: using a random checkpoint (rankings and tags are noise)")
+    return str(write_random_checkpoint(home / "random-model", tiny_config()))
+
+
+def wait_for(app, condition, seconds: float = 600) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def run_job(app, job):
+    wait_for(app, lambda: job.done)
+    if job.error:
+        raise SystemExit(f"{job.label} failed: {job.error}")
+    return job.result
+
+
+def grab(widget, name: str) -> Path:
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"saved {path}")
+    return path
+
+
+def settle(app, seconds: float = 0.6) -> None:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def wait_for_page(app, window) -> None:
+    wait_for(app, lambda: window.viewer.current_image() is not None or window.viewer.message.startswith("This"))
+    settle(app)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="model name or checkpoint folder (default: bundled)")
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="clamp-shots-"))
+    for name in ("DATA", "CACHE", "CONFIG"):
+        os.environ[f"CLAMP_DESKTOP_{name}"] = str(home / name.lower())
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    from clamp_desktop.ui.app import application
+    from clamp_desktop.ui.first_run import FirstRunDialog
+    from clamp_desktop.ui.main_window import MainWindow
+    from clamp_desktop.ui.settings import Settings
+
+    app = application(["screenshots"])
+    settings = Settings()
+    first_run = FirstRunDialog(settings)
+    first_run.show()
+    settle(app)
+    grab(first_run, "first-run")
+    first_run.close()
+
+    scores = demo_scores(home / "scores")
+    settings.set("library/db", str(home / "library.db"))
+    settings.set("model/name", args.model or default_or_random_model(home))
+    settings.set("model/device", "cpu")
+    settings.set("first_run/done", True)
+    window = MainWindow(settings)
+    window.resize(1500, 900)
+    window.show()
+    settle(app)
+    run_job(app, window.add_folder(str(scores)))
+    run_job(app, window.tag_library())
+    window.refresh_library()
+    settle(app, 1.0)
+
+    window.table.selectRow(2)
+    wait_for_page(app, window)
+    wait_for(app, lambda: not window.thumbnails._pending, 120)
+    settle(app)
+    grab(window, "library")
+
+    window.sidebar.setCurrentItem(window.sidebar.items_of("Composers")[0])
+    settle(app, 1.0)
+    wait_for_page(app, window)
+    grab(window, "facet-filter")
+    window.sidebar.clear_filter()
+
+    window.search_bar.set_text("a four-part chorale")
+    window.search_bar.run_semantic()
+    wait_for(app, lambda: window.last_semantic is not None and window.last_semantic.done)
+    settle(app, 1.0)
+    wait_for_page(app, window)
+    grab(window, "semantic-search")
+
+    panel = window.similar_dock.reveal()
+    panel.show_for_piece(window.selected)
+    wait_for(app, lambda: panel._job is not None and panel._job.done)
+    settle(app)
+    grab(window, "similar-pieces")
+
+    tags = window.tags_dock.reveal()
+    tags.show_for(window.selected)
+    settle(app)
+    grab(window, "tags")
+
+    window.viewer.set_zoom("100%")
+    wait_for_page(app, window)
+    grab(window.viewer, "score-viewer")
+
+    window.problems_dock.reveal()
+    settle(app)
+    grab(window, "problems")
+
+    dialog = window.show_settings()
+    settle(app)
+    grab(dialog, "settings")
+    dialog.close()
+    editor = window.edit_vocabularies()
+    settle(app)
+    grab(editor, "vocabularies")
+    editor.close()
+    about = window.show_about()
+    settle(app)
+    grab(about, "about")
+    about.close()
+    window.close()
+    shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

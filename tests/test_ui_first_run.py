@@ -1,0 +1,97 @@
+"""The first start: the dialog's choices land in the settings (kept in a temporary folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clamp_desktop import paths
+from clamp_desktop.ui.first_run import FirstRunDialog, demo_folder
+from clamp_desktop.ui.settings import Settings
+
+
+def make_dialog(qtbot, tmp_path) -> tuple[FirstRunDialog, Settings]:
+    settings = Settings(tmp_path / "config" / "settings.ini")
+    dialog = FirstRunDialog(settings)
+    qtbot.addWidget(dialog)
+    return dialog, settings
+
+
+def test_a_folder_and_a_checkpoint_are_remembered(qtbot, tmp_path, score_folder, tiny_checkpoint):
+    dialog, settings = make_dialog(qtbot, tmp_path)
+    assert settings.get("first_run/done") is False
+    dialog.folder_edit.setText(str(score_folder))
+    dialog.folder_radio.setChecked(True)
+    dialog.checkpoint_edit.setText(str(tiny_checkpoint))
+    dialog.checkpoint_radio.setChecked(True)
+    dialog.db_edit.setText(str(tmp_path / "scores.db"))
+    dialog.accept()
+    assert dialog.result() == FirstRunDialog.DialogCode.Accepted
+    assert dialog.chosen.folders() == [str(score_folder.resolve())]
+    again = Settings(settings.path)
+    assert again.get("first_run/done") is True
+    assert again.model() == str(Path(tiny_checkpoint).resolve())
+    assert again.db_path() == tmp_path / "scores.db"
+    assert again.get("library/musicxml_only") is False
+
+
+def test_the_demo_library_is_music21s_musicxml_in_its_own_database(qtbot, tmp_path):
+    dialog, settings = make_dialog(qtbot, tmp_path)
+    dialog.demo_radio.setChecked(True)
+    dialog.model_radios["sander-wood/clamp-small-512"].setChecked(True)
+    dialog.accept()
+    assert dialog.chosen.demo and dialog.chosen.folders() == [str(demo_folder())]
+    assert (demo_folder() / "bach").is_dir()
+    assert settings.db_path() == paths.demo_db_path()
+    assert settings.get("library/musicxml_only") is True
+    assert settings.model() == "sander-wood/clamp-small-512"
+
+
+def test_an_incomplete_choice_is_explained_and_not_accepted(qtbot, tmp_path):
+    dialog, settings = make_dialog(qtbot, tmp_path)
+    dialog.folder_radio.setChecked(True)
+    dialog.folder_edit.setText(str(tmp_path / "missing"))
+    dialog.accept()
+    assert "folder that exists" in dialog.message.text()
+    assert dialog.result() != FirstRunDialog.DialogCode.Accepted
+    assert settings.get("first_run/done") is False
+    dialog.demo_radio.setChecked(True)
+    dialog.checkpoint_radio.setChecked(True)
+    dialog.checkpoint_edit.setText(str(tmp_path))
+    dialog.accept()
+    assert "config.json" in dialog.message.text()
+
+
+def test_first_start_asks_then_opens_the_window_and_indexes_the_folder(qtbot, tmp_path, score_folder,
+                                                                         tiny_checkpoint):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from clamp_desktop.ui.app import open_main_window
+    from clamp_desktop.ui.settings import WindowState
+
+    settings = Settings(tmp_path / "config" / "settings.ini")
+    asked = []
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        asked.append(dialog)
+        dialog.folder_edit.setText(str(score_folder))
+        dialog.folder_radio.setChecked(True)
+        dialog.checkpoint_edit.setText(str(tiny_checkpoint))
+        dialog.checkpoint_radio.setChecked(True)
+        dialog.db_edit.setText(str(tmp_path / "first.db"))
+        dialog.accept()
+
+    QTimer.singleShot(200, answer)
+    window = open_main_window(settings, WindowState(tmp_path / "config" / "window-state.ini"))
+    qtbot.addWidget(window)
+    assert isinstance(asked[0], FirstRunDialog)
+    assert window.isVisible() and settings.get("first_run/done") is True
+    qtbot.waitUntil(lambda: window.model.rowCount() >= 10, timeout=180_000)
+    assert window.reader.folders() == [str(score_folder.resolve())]
+    window.close()
+    # the next start goes straight to the window
+    again = open_main_window(settings, WindowState(tmp_path / "config" / "window-state.ini"))
+    qtbot.addWidget(again)
+    assert len(asked) == 1 and again.first_run is None
+    again.close()
