@@ -15,15 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from .. import paths
+from ..engine.demo import demo_folder
 from ..model.registry import bundled_model_dir, list_models
 from .settings import Settings
-
-
-def demo_folder() -> Path:
-    """The demo library: the MusicXML scores inside music21's corpus (a dependency, always there)."""
-    from ..cli.demo_command import demo_folder as corpus_folder
-
-    return corpus_folder()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,67 @@
+"""``clamp-desktop demo``: the main job out of the box, offline.
+
+Indexes the demo library (music21's MusicXML scores, see ``engine.demo``) with
+the default model, then runs a few example searches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import paths
+from ..engine.models import model_loader, model_name
+from ..engine.demo import EXAMPLE_QUERIES, demo_folder
+from ..store import Library
+from .app import cli, device_option, echo_json, json_option, model_option
+from .library_commands import index_folders, print_summary
+
+def example_searches(db: Path, requested_model: str | None, device: str | None, top: int) -> list[dict]:
+    from ..engine.search import search
+
+    name = model_name(requested_model)
+    load = model_loader(requested_model, device)
+    results = []
+    with Library(db, readonly=True) as library:
+        for text in EXAMPLE_QUERIES:
+            result = search(library, text, name, load, top=top)
+            results.append({
+                "query": text,
+                "results": [
+                    {"title": h.piece["title"], "composer": h.piece["composer"], "path": h.piece["path"],
+                     "cosine": h.cosine, "probability": h.probability}
+                    for h in result.hits
+                ],
+            })
+    return results
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="Demo library database (default: demo.db in the user data folder).")
+@model_option
+@device_option
+@click.option("--top", default=3, show_default=True, help="Results per example search.")
+@json_option
+def demo(db_path, model, device, top, as_json):
+    """Index music21's bundled MusicXML scores and run example searches, offline.
+
+    Example: clamp-desktop demo
+    """
+    db = Path(db_path) if db_path else paths.demo_db_path()
+    folder = demo_folder()
+    if not as_json:
+        click.echo(f"Indexing the demo library ({folder}) into {db} ...")
+    summary = index_folders(db, [folder], model, device, as_json)
+    searches = example_searches(db, model, device, top)
+    if as_json:
+        echo_json({"index": summary.as_dict(), "db": str(db), "searches": searches})
+        return
+    print_summary(summary, db, as_json=False)
+    for item in searches:
+        click.echo(f'\nsearch: "{item["query"]}"')
+        for rank, hit in enumerate(item["results"], 1):
+            who = f" — {hit['composer']}" if hit["composer"] else ""
+            click.echo(f"  {rank}. {hit['title']}{who}  (cosine {hit['cosine']:.3f}, p {hit['probability']:.3f})")
+    click.echo("\nTry: clamp-desktop search \"an Irish reel\" --db " + str(db))
