@@ -8,11 +8,15 @@ from .app import cli
 
 
 @cli.command()
-def gui():
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def gui(files):
     """Open the desktop app: library, score viewer, search, tags and similar pieces.
+
+    A score file given on the command line (as "Open with" does) opens with
+    its similar pieces shown.
 
     Example: clamp-desktop gui
     """
     from ..ui.app import main
 
-    click.get_current_context().exit(main())
+    click.get_current_context().exit(main(["clamp-desktop", *files]))

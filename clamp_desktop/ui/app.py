@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -23,7 +24,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("clamp-desktop")
     app.setOrganizationName("clamp-desktop")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("clamp-desktop")
+    app.setDesktopFileName("io.github.clamp_desktop.ClampDesktop")  # packaging/linux/*.desktop
     app.setWindowIcon(app_icon())
     return app
 
@@ -46,10 +47,15 @@ def open_main_window(settings: Settings | None = None, window_state: WindowState
 
 
 def main(argv: list[str] | None = None) -> int:
-    app = application(argv)
+    """Open the app; score files on the command line ("Open with") get their similar pieces shown."""
+    argv = list(sys.argv if argv is None else argv)
+    app = application(argv[:1])
     window = open_main_window()
     if window is None:
         return 0
+    opened = [arg for arg in argv[1:] if Path(arg).is_file()]
+    if opened:
+        window.similar_to_file(str(Path(opened[0]).resolve()))
     return app.exec()
 
 
