@@ -8,6 +8,12 @@ Crash safety: converted pieces and their vectors are committed in separate
 transactions; a piece without a vector is simply encoded by the next run, and
 a batch's vectors are committed together or not at all.  A ``kill -9`` at
 any moment leaves a consistent library, and nothing committed is redone.
+Pieces whose file is read again in a run are encoded from their new ABC only,
+so a vector always belongs to the ABC stored beside it.
+
+Hostile files: every file of a folder is converted in the ``ConverterPool``
+(time and memory limits, killable), never in this process; a file too large
+to hash or whose name SQLite cannot store is recorded as failed with a reason.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from ..store import Library
 COMMIT_EVERY = 200          # pieces per transaction
 COMMIT_SECONDS = 2.0        # ... or this often, whichever comes first
 ENCODE_BATCH = 32           # pieces handed to the encoder at once
+MAX_FILE_BYTES = 256 * 1024**2   # larger "scores" are not even hashed (a video named .mxl, /proc files)
+BAD_NAME_REASON = "the file name is not valid UTF-8; rename the file to index it"
 
 
 @dataclass
@@ -64,6 +72,21 @@ class _Plan:
     touched: list[FoundFile] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
+    reread_ids: set[int] = field(default_factory=set)   # pieces of files read again this run
+
+
+def library_path(path: str) -> str:
+    """The path as the library stores it.
+
+    SQLite text is UTF-8; a file name that is not (an old Latin-1 name on Linux)
+    is stored with its bad bytes written as ``\\xNN``, one row per file, and
+    recorded as failed.
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _under(path: str, folders: list[str]) -> bool:
@@ -84,10 +107,12 @@ class _EncoderThread(threading.Thread):
         self.outbox: queue.Queue = queue.Queue()
 
     def run(self) -> None:
+        from ..model.fallback import FallbackEncoder  # torch: not in converter processes, which import this module
+
         model = None
         while (batch := self.inbox.get()) is not None:
             try:
-                model = model or self.load_model()
+                model = model or FallbackEncoder(self.load_model())
                 ids = [pid for pid, _ in batch]
                 vectors = model.encode_music([abc for _, abc in batch])
                 self.outbox.put((ids, vectors, None))
@@ -116,7 +141,7 @@ class LibraryIndexer:
     def plan(self, folders: list[str]) -> _Plan:
         plan = _Plan()
         known = {p: s for p, s in self.library.file_states().items() if _under(p, folders)}
-        found = {f.path: f for f in self.scanner.scan(folders)}
+        found = {library_path(f.path): f for f in self.scanner.scan(folders)}
         gone = {p: s for p, s in known.items() if p not in found}
         gone_by_hash = {}
         for path, state in gone.items():
@@ -125,6 +150,12 @@ class LibraryIndexer:
             state = known.get(path)
             if state and state.size == file.size and state.mtime_ns == file.mtime_ns:
                 plan.unchanged += 1
+                continue
+            if path != file.path:
+                plan.convert.append((file, "", f"unreadable: {BAD_NAME_REASON}"))
+                continue
+            if file.size > MAX_FILE_BYTES:
+                plan.convert.append((file, "", f"unreadable: the file is larger than {MAX_FILE_BYTES >> 20} MiB"))
                 continue
             try:
                 digest = file_hash(path)
@@ -139,6 +170,8 @@ class LibraryIndexer:
                 plan.moves.append((gone_by_hash[digest].pop(), file))
             else:
                 plan.convert.append((file, digest, "added"))
+        reread = (known.get(library_path(file.path)) for file, _, _ in plan.convert)
+        plan.reread_ids = {piece_id for state in reread if state for piece_id in state.piece_ids}
         moved_from = {old for old, _ in plan.moves}
         plan.deleted = [p for p in gone if p not in moved_from]
         return plan
@@ -167,7 +200,8 @@ class LibraryIndexer:
         self._apply_plan(plan, summary)
         yield Progress("scan", len(plan.convert), len(plan.convert), f"{len(plan.convert)} files to read")
         encoder = _EncoderThread(self.load_model)
-        pending_encode = list(self.library.pieces_needing_vectors(self.model_name))
+        pending_encode = [item for item in self.library.pieces_needing_vectors(self.model_name)
+                          if item[0] not in plan.reread_ids]
         encoder_started = False
         to_encode = len(pending_encode)
 
@@ -234,21 +268,24 @@ class LibraryIndexer:
                     suffix = Path(path).suffix.lower().lstrip(".")
                     if error is None:
                         ids = self.library.store_entries(path, digest, file.size, file.mtime_ns, suffix, entries)
-                        ready.extend(zip(ids, (e.abc for e in entries)))
+                        # a re-saved file whose music did not change keeps its vector
+                        ready.extend((pid, entry.abc) for pid, entry in zip(ids, entries)
+                                     if self.library.vector(pid, self.model_name) is None)
                         if kind == "added":
                             summary.added += 1
                         else:
                             summary.updated += 1
                     elif os.path.exists(path):
-                        self.library.store_failure(path, digest, file.size, file.mtime_ns, suffix, error)
+                        stored_path = library_path(path)
+                        self.library.store_failure(stored_path, digest, file.size, file.mtime_ns, suffix, error)
                         summary.failed += 1
-                        summary.failures.append((path, error))
+                        summary.failures.append((stored_path, error))
             buffer.clear()
             return ready
 
         for file, kind in unreadable:
             buffer.append((file.path, None, kind.removeprefix("unreadable: ")))
-        if self.inline or len(jobs) <= 2:
+        if self.inline or not jobs:
             results = convert_inline(_convert_job, jobs)
             yield from self._chunks(results, buffer, flush, last_commit)
         else:

@@ -3,13 +3,16 @@
 Limits keep hostile files from taking the machine: a zip member may not
 inflate past ``MAX_XML_BYTES`` nor far beyond its compressed size, and XML with
 entity declarations (billion laughs, external entities) is refused before any
-parser sees it - real MusicXML never declares entities.
+parser sees it - real MusicXML never declares entities.  The check looks at the
+whole document and asks the parser too, so a declaration placed late or
+written in UTF-16 without a byte order mark does not slip past it.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
@@ -27,6 +30,11 @@ _XML_DECL_ENCODING = re.compile(rb"""^(<\?xml[^>]*?encoding\s*=\s*)(["'])([A-Za-
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32-le"),
     (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+)
+# XML 1.0 appendix F: a document without a byte order mark starts with "<" in its own encoding.
+_BOMLESS = (
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"),
 )
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -89,7 +97,8 @@ def read_mxl(path: Path) -> bytes:
             return data
     except zipfile.BadZipFile as exc:
         raise ConversionError(f"not a valid .mxl (zip) file: {exc}") from exc
-    except (zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError) as exc:
+    except (zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError, zlib.error) as exc:
+        # zlib.error: the compressed data itself is corrupt (bit flips, a cut download)
         raise ConversionError(f"the .mxl archive cannot be read: {exc}") from exc
 
 
@@ -114,7 +123,7 @@ def to_utf8(data: bytes) -> bytes:
     (music21's corpus has several) are transcoded first; the original
     converter read them through their declared encoding, and so do we.
     """
-    encoding = next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
+    encoding = next((codec for mark, codec in _BOMS + _BOMLESS if data.startswith(mark)), None)
     if encoding is None:
         match = _XML_DECL_ENCODING.match(data.lstrip()[:200])
         declared = match.group(3).decode("ascii").lower() if match else "utf-8"
@@ -122,35 +131,54 @@ def to_utf8(data: bytes) -> bytes:
             return data
         encoding = declared
     try:
-        text = data.decode(encoding)
-    except (LookupError, UnicodeDecodeError) as exc:
-        raise ConversionError(f"the text cannot be decoded as {encoding} ({exc})") from exc
-    text = text.lstrip("\ufeff")
-    raw = text.encode("utf-8")
+        # UnicodeError, not just UnicodeDecodeError: codecs such as idna raise
+        # the base class, and a decoder that yields lone surrogates fails on encode.
+        raw = data.decode(encoding).lstrip("\ufeff").encode("utf-8")
+    except (LookupError, UnicodeError) as exc:
+        raise ConversionError(f"the text cannot be decoded as {encoding} ({exc})"[:300]) from exc
     return _XML_DECL_ENCODING.sub(rb"\1\2UTF-8\2", raw, count=1)
 
 
-def root_tag(data: bytes) -> str | None:
-    """The root element's name, read from the first start tag only."""
+def _first_element(data: bytes) -> tuple[etree._Element | None, str]:
+    """The root element as parsed from the first start tag only, or None and the parser's complaint."""
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
                                  load_dtd=False)
     try:
         for offset in range(0, min(len(data), 1 << 20), 8192):
             parser.feed(data[offset:offset + 8192])
             for _, element in parser.read_events():
-                return etree.QName(element).localname
-    except etree.XMLSyntaxError:
-        return None
-    return None
+                return element, ""
+    except etree.XMLSyntaxError as exc:
+        return None, str(exc.msg or exc).splitlines()[0][:200]
+    return None, "no root element in the first MiB"
+
+
+def _local_name(element: etree._Element) -> str:
+    # not etree.QName: it raises on a name with an undeclared prefix (<a:score-partwise>)
+    return str(element.tag).rpartition("}")[2]
+
+
+def root_tag(data: bytes) -> str | None:
+    """The root element's name, read from the first start tag only."""
+    element, _ = _first_element(data)
+    return None if element is None else _local_name(element)
+
+
+def _declares_entities(element: etree._Element) -> bool:
+    dtd = element.getroottree().docinfo.internalDTD
+    return dtd is not None and next(dtd.iterentities(), None) is not None
 
 
 def check_musicxml(data: bytes) -> None:
     if not data.strip():
         raise ConversionError("the file is empty")
-    if _ENTITY_DECL.search(data[:1 << 20]):
+    if _ENTITY_DECL.search(data):
         raise ConversionError("the XML declares entities (possible entity-expansion attack); refused")
-    tag = root_tag(data)
-    if tag is None:
-        raise ConversionError("not well-formed XML")
+    element, problem = _first_element(data)
+    if element is None:
+        raise ConversionError(f"not well-formed XML ({problem})")
+    if _declares_entities(element):
+        raise ConversionError("the XML declares entities (possible entity-expansion attack); refused")
+    tag = _local_name(element)
     if tag not in MUSICXML_ROOTS:
-        raise ConversionError(f"XML but not MusicXML (root element <{tag}>)")
+        raise ConversionError(f"XML but not MusicXML (root element <{tag}>)"[:300])

@@ -4,13 +4,17 @@
 never hang the indexer, so each worker runs one task at a time and is killed
 and replaced when it runs past its time limit or dies (segfault, out of
 memory).  Workers exit on their own when the parent goes away, even after a
-``kill -9`` of the parent (their pipe closes).
+``kill -9`` of the parent: an idle one sees its pipe close, a busy one is
+stopped by a watchdog thread that notices it has a new parent.  Ctrl+C is the
+parent's to handle; workers ignore it and are closed by the parent.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +25,7 @@ from ..errors import ConversionError
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_LIMIT = 3 * 1024**3
+ORPHAN_CHECK_S = 0.5
 
 
 def _limit_memory(limit: int | None) -> None:
@@ -34,7 +39,31 @@ def _limit_memory(limit: int | None) -> None:
         pass
 
 
-def _worker_main(conn: Connection, func: Callable, memory_limit: int | None) -> None:
+def _exit_with_parent(parent_pid: int) -> None:
+    """Stop this worker soon after its parent dies, even in the middle of a long conversion."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(ORPHAN_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="orphan-watch").start()
+
+
+def failure_reason(exc: Exception) -> str:
+    """The one-line reason recorded for a file whose conversion raised ``exc``."""
+    if isinstance(exc, ConversionError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "conversion ran out of memory (size limit)"
+    if isinstance(exc, RecursionError):
+        return "the score nests too deeply to convert"
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _worker_main(conn: Connection, func: Callable, memory_limit: int | None, parent_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent(parent_pid)
     _limit_memory(memory_limit)
     while True:
         try:
@@ -46,14 +75,8 @@ def _worker_main(conn: Connection, func: Callable, memory_limit: int | None) -> 
         key, item = task
         try:
             result = ("ok", func(item))
-        except ConversionError as exc:
-            result = ("error", str(exc))
-        except MemoryError:
-            result = ("error", "conversion ran out of memory (size limit)")
-        except RecursionError:
-            result = ("error", "the score nests too deeply to convert")
         except Exception as exc:  # one bad file must never stop the run
-            result = ("error", f"{type(exc).__name__}: {exc}"[:300])
+            result = ("error", failure_reason(exc))
         try:
             conn.send((key, result))
         except (OSError, ValueError):
@@ -86,7 +109,7 @@ class ConverterPool:
     def _start_worker(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(child, self.func, self.memory_limit), daemon=True
+            target=_worker_main, args=(child, self.func, self.memory_limit, os.getpid()), daemon=True
         )
         process.start()
         child.close()
@@ -112,22 +135,33 @@ class ConverterPool:
             worker.conn.close()
         self._workers = []
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker) -> int | None:
+        """Start a fresh worker in ``worker``'s place; returns the old one's exit code."""
         worker.process.kill()
         worker.process.join(timeout=5)
         worker.conn.close()
         self._workers[self._workers.index(worker)] = self._start_worker()
+        return worker.process.exitcode
+
+    def _hand_out(self, pending: deque) -> None:
+        """Give each idle worker the next item; a worker that died while idle is replaced first."""
+        for index, worker in enumerate(self._workers):
+            while worker.task is None and pending:
+                try:
+                    worker.conn.send(pending[0])
+                except OSError:  # it died between tasks (killed by the OOM killer, say)
+                    self._replace(worker)
+                    worker = self._workers[index]
+                    continue
+                worker.task = pending.popleft()
+                worker.deadline = time.monotonic() + self.timeout
 
     def imap_unordered(self, items: Iterable) -> Iterator[tuple]:
         if not self._workers:
             self.__enter__()
         pending = deque(enumerate(items))
         while True:
-            for worker in self._workers:
-                if worker.task is None and pending:
-                    worker.task = pending.popleft()
-                    worker.deadline = time.monotonic() + self.timeout
-                    worker.conn.send(worker.task)
+            self._hand_out(pending)
             busy = [w for w in self._workers if w.task is not None]
             if not busy:
                 return
@@ -147,9 +181,8 @@ class ConverterPool:
         try:
             _, (status, value) = worker.conn.recv()
         except (EOFError, OSError):
-            code = worker.process.exitcode
             worker.task = None
-            self._replace(worker)
+            code = self._replace(worker)
             yield item, None, f"the converter process died (exit code {code})"
             return
         worker.task = None
@@ -160,9 +193,13 @@ class ConverterPool:
 
 
 def convert_inline(func: Callable, items: Iterable) -> Iterator[tuple]:
-    """The same contract as ``ConverterPool.imap_unordered``, in this process (for tests and tiny jobs)."""
+    """The same contract as ``ConverterPool.imap_unordered``, in this process, with no time or memory limit.
+
+    Only for files the user picked one by one and for tests; a folder of
+    unknown files goes through the pool.
+    """
     for item in items:
         try:
             yield item, func(item), None
-        except ConversionError as exc:
-            yield item, None, str(exc)
+        except Exception as exc:  # one bad file must never stop the run
+            yield item, None, failure_reason(exc)

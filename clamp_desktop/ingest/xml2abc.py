@@ -17,6 +17,9 @@ from abcforge.vendor.xml2abc import xml2abc as _xml2abc
 from ..errors import ConversionError
 
 XML2ABC_VERSION = _xml2abc.VERSION
+# The largest real scores give a few MiB of ABC; a tiny file can ask for far more
+# (a tremolo of a billion strokes), which the library would store and the encoder read.
+MAX_ABC_CHARS = 16 * 1024 * 1024
 
 # optparse's values for "-m 2 -c 6 -x" (everything else at its default).
 _REFERENCE_OPTIONS = dict(
@@ -38,11 +41,15 @@ def musicxml_to_abc(data: bytes, name: str = "score") -> str:
             _xml2abc.Parser(options).parse(io.BytesIO(data))
     except RecursionError as exc:
         raise ConversionError("xml2abc failed: the score nests too deeply") from exc
+    except MemoryError as exc:
+        raise ConversionError("xml2abc ran out of memory (the converter's size limit); refused") from exc
     except Exception as exc:  # xml2abc raises bare errors on malformed scores
         raise ConversionError(f"xml2abc failed: {type(exc).__name__}: {exc}"[:300]) from exc
     finally:
         _xml2abc.abcOut = None
     text = buffer.getvalue().replace("\r", "")
+    if len(text) > MAX_ABC_CHARS:
+        raise ConversionError(f"the score converts to more than {MAX_ABC_CHARS // 2**20} MiB of ABC; refused")
     if not text.strip():
         reason = messages.getvalue().strip().splitlines()
         raise ConversionError("xml2abc wrote nothing" + (f" ({reason[-1].strip('- ')})" if reason else ""))
