@@ -251,8 +251,6 @@ except BaseException as exc:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="checkpoint.build_network allocates what config.json asks for before "
-                                       "comparing it with the weights (reported to the lead)")
 def test_config_asking_for_a_huge_network_is_refused_before_allocating(tmp_path):
     folder = write_random_checkpoint(tmp_path / "greedy", tiny_config())
     config = json.loads((folder / "config.json").read_text())

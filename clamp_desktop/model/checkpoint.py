@@ -122,10 +122,9 @@ def package_model_dir(package: str) -> Path:
     return Path(module.get_model_path())
 
 
-def load_strict(module: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> None:
-    """Load every weight or fail naming the keys that do not match."""
+def check_weights(expected: dict[str, torch.Tensor], state: dict[str, torch.Tensor], what: str) -> dict:
+    """The usable weights of ``state``, or an error naming every key that does not match."""
     state = {k: v for k, v in state.items() if not k.endswith(_IGNORED_SUFFIXES)}
-    expected = module.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     wrong_shape = sorted(k for k in set(state) & set(expected) if state[k].shape != expected[k].shape)
@@ -138,7 +137,12 @@ def load_strict(module: torch.nn.Module, state: dict[str, torch.Tensor], what: s
         problems.append(f"wrong shape {_names(wrong_shape)}")
     if problems:
         raise CheckpointError(f"{what} does not match the model: " + "; ".join(problems) + ".")
-    module.load_state_dict(state, strict=True)
+    return state
+
+
+def load_strict(module: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> None:
+    """Load every weight into ``module`` or fail naming the keys that do not match."""
+    module.load_state_dict(check_weights(module.state_dict(), state, what), strict=True)
 
 
 def _names(keys: list[str], limit: int = 8) -> str:
@@ -147,10 +151,20 @@ def _names(keys: list[str], limit: int = 8) -> str:
 
 
 def build_network(config: CheckpointConfig, state: dict[str, torch.Tensor], what: str) -> ClampNetwork:
-    network = ClampNetwork(config.music, config.text, config.projection_dim)
+    """A network with every weight from ``state`` (and the text encoder package, if named).
+
+    The architecture is first built on the meta device (no memory) and its
+    shapes compared with the weights, so a config.json that asks for a huge
+    network is refused before anything is allocated.
+    """
     if config.text_encoder_package:
         text_dir = package_model_dir(config.text_encoder_package)
-        load_strict(network.text_enc, read_state_dict(weights_file(text_dir)), f"{text_dir.name} text encoder")
-        state = {**state, **{f"text_enc.{k}": v for k, v in network.text_enc.state_dict().items()}}
-    load_strict(network, state, what)
+        text_state = read_state_dict(weights_file(text_dir))
+        state = {k: v for k, v in state.items() if not k.startswith("text_enc.")}
+        state.update({f"text_enc.{k}": v for k, v in text_state.items()})
+    with torch.device("meta"):
+        probe = ClampNetwork(config.music, config.text, config.projection_dim)
+    state = check_weights(probe.state_dict(), state, what)
+    network = ClampNetwork(config.music, config.text, config.projection_dim)
+    network.load_state_dict(state, strict=True)
     return network.eval()
