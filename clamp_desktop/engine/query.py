@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 from unidecode import unidecode
 
-from ..errors import ClampDesktopError
+from ..errors import ClampDesktopError, ConversionError
 from ..ingest.convert import to_clamp_abc
 from ..ingest.musicxml import MUSICXML_SUFFIXES
-from ..ingest.pool import ConverterPool, convert_inline
+from ..ingest.pool import ConverterPool
 from ..ingest.scanner import file_hash
 from ..store.vector_cache import VectorCache
 from .scoring import cosines, probabilities
@@ -66,13 +66,10 @@ def text_query(query: str) -> str:
 
 
 def _convert_all(paths: list[str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Key files -> ABC in the converter pool (time and memory limits, like the indexer)."""
     abcs, skipped = {}, []
-    runner = convert_inline(to_clamp_abc, paths) if len(paths) <= 2 else None
-    if runner is None:
-        with ConverterPool(to_clamp_abc) as pool:
-            results = list(pool.imap_unordered(paths))
-    else:
-        results = list(runner)
+    with ConverterPool(to_clamp_abc, workers=min(len(paths), 2)) as pool:
+        results = list(pool.imap_unordered(paths))
     for path, abc, error in results:
         if error is None and abc.strip():
             abcs[path] = abc
@@ -120,7 +117,10 @@ def run_query(model_name: str, load_model: Callable, query_modal: str, key_modal
     if not names:
         return QueryResult([], skipped, encoded)
     if query_modal == "music":
-        query_vector = load_model().encode_music([unidecode(to_clamp_abc(query))])[0]
+        abcs, failed = _convert_all([query])
+        if failed:
+            raise ConversionError(f"The query file {query} cannot be read: {failed[0][1]}.")
+        query_vector = load_model().encode_music([unidecode(abcs[query])])[0]
     else:
         query_vector = load_model().encode_text([text_query(query)])[0]
     cos = cosines(query_vector, matrix)
