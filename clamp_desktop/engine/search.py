@@ -1,0 +1,128 @@
+"""Searching the library: filters and keywords select, CLaMP ranks by the free text.
+
+``search`` parses the query (syntax in ``engine.filters``), turns its filters
+and quoted keywords into the set of allowed pieces, and then either
+
+- ranks them by the cosine between the free text's CLaMP vector and each
+  piece's vector (``semantic=True`` and some free text), with the
+  reference tool's probability: softmax(cosine x e) over the candidates; or
+- lists them in library order, without loading any model (``semantic=False``
+  or no free text): the GUI's type-as-you-go filter, where the free words
+  must start words of the metadata.
+
+Nothing a user types raises: an empty library, a model with no vectors yet or
+a query that matches nothing gives an empty result with a friendly message.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model.linalg import normalize
+from ..store import queries
+from .filters import Selection, parse_query, select
+from .tagging import load_vocabularies, thresholds
+from .vectors import index_for
+
+QUERY_CACHE_SIZE = 256
+
+
+@dataclass
+class Hit:
+    piece: dict                  # a row as Library.pieces() returns it
+    cosine: float | None = None
+    probability: float | None = None
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int                   # candidates in all (every page)
+    message: str | None = None
+    ignored: list[str] = field(default_factory=list)   # filters that could not be read
+
+
+class _QueryVectors:
+    """An LRU of normalised text vectors keyed by (model, text): retyping a query costs nothing."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, model_name: str, text: str, load_model: Callable) -> np.ndarray:
+        key = (model_name, text)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        vector = normalize(load_model().encode_text([text]))[0]
+        with self._lock:
+            self._items[key] = vector
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return vector
+
+
+query_vectors = _QueryVectors(QUERY_CACHE_SIZE)
+
+
+def search(library, text: str, model_name: str, load_model: Callable, *, top: int = 20,
+           offset: int = 0, semantic: bool = True) -> SearchResult:
+    """One page of results for a query (syntax in ``engine.filters``), best first."""
+    top, offset = max(int(top), 0), max(int(offset), 0)
+    if not queries.has_pieces(library):
+        return SearchResult([], 0, "The library is empty; index a folder of scores first.")
+    vocabularies, _ = load_vocabularies()
+    query = parse_query(text, vocabularies)
+    ranked = semantic and bool(query.text)
+    selection = select(library, query, thresholds(vocabularies), free_text_as_keywords=not ranked)
+    if not ranked:
+        return _listing(library, selection, top, offset)
+    index = index_for(library, model_name)
+    if not len(index):
+        return SearchResult([], 0, f"No piece has a vector from {model_name} yet; index the library "
+                                   "with this model first.", selection.ignored)
+    return rank(library, index, query_vectors.get(model_name, query.text, load_model), selection, top, offset)
+
+
+def _listing(library, selection: Selection, top: int, offset: int) -> SearchResult:
+    total = queries.count_pieces(library, selection.clauses)
+    page = queries.piece_ids(library, selection.clauses, limit=top, offset=offset) if top else []
+    message = None if total else _no_match(selection)
+    return SearchResult([Hit(piece) for piece in library.pieces(page)], total, message, selection.ignored)
+
+
+def rank(library, index, query_vector: np.ndarray, selection: Selection, top: int, offset: int) -> SearchResult:
+    """The page ``offset:offset+top`` of the selected pieces ranked by cosine to ``query_vector``."""
+    allowed = selection.allowed_ids(library)
+    ranking = index.ranking(query_vector, offset + top, allowed)
+    if not ranking.candidates:
+        message = _no_match(selection) if allowed is not None and not allowed else \
+            "None of the matching pieces has a vector yet; index the library first."
+        return SearchResult([], 0, message, selection.ignored)
+    probabilities = ranking.probabilities()
+    ids = [int(i) for i in ranking.ids[offset:offset + top]]
+    pieces = {p["id"]: p for p in library.pieces(ids)}
+    hits = [Hit(pieces[pid], float(cos), float(prob))
+            for pid, cos, prob in zip(ids, ranking.cosines[offset:], probabilities[offset:])
+            if pid in pieces]
+    return SearchResult(hits, ranking.candidates, None, selection.ignored)
+
+
+def _no_match(selection: Selection) -> str:
+    message = "No piece matches this query; try fewer filters or other words."
+    if selection.ignored:
+        message += " Ignored: " + "; ".join(selection.ignored) + "."
+    return message
+
+
+def selection_for(library, filters: str) -> Selection:
+    """The selection of a filter string (free words must start metadata words), for similar pieces."""
+    vocabularies, _ = load_vocabularies()
+    return select(library, parse_query(filters, vocabularies), thresholds(vocabularies), free_text_as_keywords=True)

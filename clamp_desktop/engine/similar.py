@@ -1,0 +1,50 @@
+"""Similar pieces: the library's nearest neighbours of a piece, or of a score from outside it.
+
+Both rank by the cosine between music vectors of one model, after the
+filters (same syntax as search, e.g. ``"key:minor parts:4"``) have chosen the
+candidates; the piece itself (or a library copy of the outside file, found
+by its content hash) is never its own neighbour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..ingest.scanner import file_hash
+from ..ingest.score import read_score
+from ..model.linalg import normalize
+from ..store import queries
+from .search import SearchResult, rank, selection_for
+from .vectors import index_for
+
+
+def similar_to_piece(library, piece_id: int, model_name: str, *, top: int = 10,
+                     filters: str = "", offset: int = 0) -> SearchResult:
+    """The pieces whose music is closest to a library piece's (itself left out)."""
+    piece = library.piece(int(piece_id))
+    if piece is None or piece["status"] != "ok":
+        return SearchResult([], 0, f"There is no readable piece {piece_id} in the library.")
+    index = index_for(library, model_name)
+    vector = index.vector(int(piece_id))
+    if vector is None:
+        return SearchResult([], 0, f"'{piece['title']}' has no vector from {model_name} yet; "
+                                   "index the library with this model first.")
+    selection = selection_for(library, filters).excluding([int(piece_id)])
+    return rank(library, index, vector, selection, top, offset)
+
+
+def similar_to_file(library, path: str | Path, model_name: str, load_model: Callable, *,
+                    top: int = 10, filters: str = "", offset: int = 0) -> SearchResult:
+    """The library pieces closest to a score file from anywhere (a copy of it in the library left out).
+
+    Raises ConversionError (one line) when the file cannot be read as a score.
+    """
+    entries = read_score(path)
+    index = index_for(library, model_name)
+    if not len(index):
+        return SearchResult([], 0, f"No piece has a vector from {model_name} yet; index the library "
+                                   "with this model first.")
+    vector = normalize(load_model().encode_music([entries[0].abc]))[0]
+    selection = selection_for(library, filters).excluding(queries.ids_with_hash(library, file_hash(str(path))))
+    return rank(library, index, vector, selection, top, offset)

@@ -1,0 +1,322 @@
+"""Read and write queries for search, tags, facets and the vector index.
+
+Every function takes an open ``Library`` (or ``Database``).  Filters are built
+from small ``Clause`` values (SQL text made here from whitelisted column names,
+values always bound as parameters) and combined by ``piece_ids``; the engine
+decides *what* to filter, this module alone knows *how* in SQL.
+
+Visibility of tags is decided at read time from each vocabulary's threshold
+(passed in as ``thresholds``), so editing a threshold needs no re-tagging:
+a ``user`` tag is always visible; an ``auto`` tag is visible when its score
+reaches the threshold of a known vocabulary and no ``hidden`` row (a user's
+removal) exists for the same piece, vocabulary and label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .database import Database
+
+TEXT_COLUMNS = frozenset({
+    "title", "subtitle", "composer", "lyricist", "arranger", "work", "movement",
+    "instruments", "path", "format", "software", "genre", "origin",
+})
+NUMBER_COLUMNS = frozenset({"parts", "measures", "tune"})
+FINGERPRINT_BYTES = 32          # the head of a vector blob that tells a re-encoded vector apart
+_CHUNK = 900                    # bound parameters per statement, under SQLite's limit
+
+
+def _abc_header_field(abc: str, letter: str) -> str:
+    """SQL for the value of the first ``X:`` header line of an ABC column (NULL when absent).
+
+    Written to stop at the first match and to copy only the line itself: this
+    runs over every piece whose metadata lacks a key or metre.
+    """
+    found = f"instr({abc}, char(10) || '{letter}:')"
+
+    def line_from(start: str) -> str:
+        head = f"substr({abc}, {start}, 200) || char(10)"
+        return f"trim(substr({abc}, {start}, instr({head}, char(10)) - 1))"
+
+    return (f"CASE WHEN substr({abc}, 1, 2) = '{letter}:' THEN {line_from('3')} "
+            f"WHEN {found} > 0 THEN {line_from(f'{found} + 3')} END")
+
+
+def effective(field: str, alias: str = "") -> str:
+    """SQL for the key or metre a piece is filed under.
+
+    The metadata's value when present, else the K: or M: line of its ABC
+    (every converted piece has those).
+    """
+    prefix = f"{alias}." if alias else ""
+    column, letter = {"key": ("key", "K"), "meter": ("time_signature", "M")}[field]
+    return (f"coalesce(nullif(trim({prefix}{column}), ''), "
+            f"{_abc_header_field(prefix + 'abc', letter)})")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One condition on ``pieces`` (aliased ``p``), ready to AND with others."""
+
+    sql: str
+    params: tuple = ()
+
+
+def contains(column: str, text: str) -> Clause:
+    """Case-insensitive substring match on a metadata column."""
+    if column not in TEXT_COLUMNS:
+        raise ValueError(f"not a text column: {column}")
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Clause(f"p.{column} LIKE ? ESCAPE '\\'", (f"%{escaped}%",))
+
+
+def number_between(column: str, low: float | None, high: float | None) -> Clause:
+    """``low <= column <= high``; either bound may be None."""
+    if column not in NUMBER_COLUMNS:
+        raise ValueError(f"not a number column: {column}")
+    parts, params = [], []
+    if low is not None:
+        parts.append(f"p.{column} >= ?")
+        params.append(low)
+    if high is not None:
+        parts.append(f"p.{column} <= ?")
+        params.append(high)
+    return Clause(" AND ".join(parts) or "1", tuple(params))
+
+
+def effective_in(field: str, values: Iterable[str]) -> Clause:
+    """The piece's effective key or metre (see ``effective``) is one of ``values``."""
+    values = tuple(values)
+    if not values:
+        return Clause("0")
+    return Clause(f"{effective(field, 'p')} IN ({','.join('?' * len(values))})", values)
+
+
+def fts_match(expression: str) -> Clause:
+    """An FTS5 MATCH over the metadata index ``pieces_fts``."""
+    return Clause("p.id IN (SELECT rowid FROM pieces_fts WHERE pieces_fts MATCH ?)", (expression,))
+
+
+def _threshold_case(thresholds: Mapping[str, float], column: str) -> tuple[str, list]:
+    if not thresholds:
+        return "NULL", []
+    whens = " ".join("WHEN ? THEN ?" for _ in thresholds)
+    params: list = []
+    for name, value in thresholds.items():
+        params.extend((name, float(value)))
+    return f"(CASE {column} {whens} ELSE NULL END)", params
+
+
+def _visible_tags_sql(thresholds: Mapping[str, float], piece_ids: Sequence[int] | None = None) -> tuple[str, list]:
+    """SQL yielding (piece_id, vocabulary, label) of every visible tag, once each.
+
+    ``piece_ids`` narrows both halves of the UNION (not the result), so a page
+    of pieces costs a page of index lookups.
+    """
+    case, case_params = _threshold_case(thresholds, "t.vocabulary")
+    only, only_params = "", []
+    if piece_ids is not None:
+        only = f" AND piece_id IN ({','.join('?' * len(piece_ids))})"
+        only_params = [int(i) for i in piece_ids]
+    sql = (
+        f"SELECT piece_id, vocabulary, label FROM tags WHERE source = 'user'{only} UNION "
+        "SELECT t.piece_id, t.vocabulary, t.label FROM tags t WHERE t.source = 'auto' "
+        f"AND t.score >= {case}{only.replace('piece_id', 't.piece_id')} AND NOT EXISTS (SELECT 1 FROM tags h "
+        "WHERE h.source = 'hidden' AND h.piece_id = t.piece_id AND h.vocabulary = t.vocabulary "
+        "AND h.label = t.label)"
+    )
+    return sql, [*only_params, *case_params, *only_params]
+
+
+def has_visible_tag(vocabulary: str | None, label: str, thresholds: Mapping[str, float]) -> Clause:
+    """The piece shows ``label`` (case-insensitive) in ``vocabulary`` (or in any vocabulary)."""
+    visible, params = _visible_tags_sql(thresholds)
+    sql = f"p.id IN (SELECT piece_id FROM ({visible}) WHERE label = ? COLLATE NOCASE"
+    params.append(label)
+    if vocabulary is not None:
+        sql += " AND vocabulary = ? COLLATE NOCASE"
+        params.append(vocabulary)
+    return Clause(sql + ")", tuple(params))
+
+
+def any_of(*clauses: Clause) -> Clause:
+    """At least one of the clauses holds."""
+    return Clause("(" + " OR ".join(f"({c.sql})" for c in clauses) + ")",
+                  tuple(value for c in clauses for value in c.params))
+
+
+def exclude_ids(ids: Iterable[int]) -> Clause:
+    ids = tuple(int(i) for i in ids)
+    if not ids:
+        return Clause("1")
+    return Clause(f"p.id NOT IN ({','.join('?' * len(ids))})", ids)
+
+
+# --- reading pieces ----------------------------------------------------------
+
+def _where(clauses: Sequence[Clause]) -> tuple[str, list]:
+    where = ["p.status = 'ok'", *(c.sql for c in clauses)]
+    return " AND ".join(where), [value for c in clauses for value in c.params]
+
+
+def piece_ids(library: Database, clauses: Sequence[Clause] = (), *, ordered: bool = True,
+              limit: int | None = None, offset: int = 0) -> list[int]:
+    """Ids of readable pieces meeting every clause; in library order (path, tune) when ``ordered``."""
+    where, params = _where(clauses)
+    sql = f"SELECT p.id FROM pieces p WHERE {where}"
+    if ordered:
+        sql += " ORDER BY p.path, p.tune"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [int(limit), int(offset)]
+    return [row[0] for row in library.conn.execute(sql, params)]
+
+
+def count_pieces(library: Database, clauses: Sequence[Clause] = ()) -> int:
+    where, params = _where(clauses)
+    return library.conn.execute(f"SELECT count(*) FROM pieces p WHERE {where}", params).fetchone()[0]
+
+
+def has_pieces(library: Database) -> bool:
+    """Whether the library holds at least one readable piece (cheap at any size)."""
+    return library.conn.execute("SELECT 1 FROM pieces WHERE status = 'ok' LIMIT 1").fetchone() is not None
+
+
+def effective_values(library: Database, field: str) -> list[tuple[str, int]]:
+    """(effective key or metre as written, number of readable pieces), most common first."""
+    sql = (f"WITH e AS MATERIALIZED (SELECT {effective(field)} AS value FROM pieces WHERE status = 'ok') "
+           "SELECT value, count(*) FROM e WHERE value IS NOT NULL GROUP BY value ORDER BY count(*) DESC, value")
+    return [(row[0], row[1]) for row in library.conn.execute(sql)]
+
+
+def effective_of(library: Database, ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+    """piece id -> (effective key, effective metre) as written."""
+    found = {}
+    for chunk in _chunks(ids):
+        rows = library.conn.execute(
+            f"SELECT id, {effective('key')}, {effective('meter')} FROM pieces "
+            f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        found.update((row[0], (row[1], row[2])) for row in rows)
+    return found
+
+
+def column_counts(library: Database, column: str) -> list[tuple[str, int]]:
+    """(value, number of readable pieces) of a metadata column, most common first."""
+    if column not in TEXT_COLUMNS:
+        raise ValueError(f"not a text column: {column}")
+    sql = (f"SELECT {column}, count(*) FROM pieces WHERE status = 'ok' AND {column} IS NOT NULL "
+           f"AND {column} != '' GROUP BY {column} ORDER BY count(*) DESC, {column}")
+    return [(row[0], row[1]) for row in library.conn.execute(sql)]
+
+
+def ids_with_hash(library: Database, file_hash: str) -> list[int]:
+    return [row[0] for row in library.conn.execute("SELECT id FROM pieces WHERE hash = ?", (file_hash,))]
+
+
+# --- vectors -----------------------------------------------------------------
+
+def vector_fingerprints(library: Database, model: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ids int64 sorted, heads bytes [n]) of every readable piece with a ``model`` vector.
+
+    A re-encoded piece keeps its id but gets a new vector; the head of the blob
+    tells the two apart without reading every vector.
+    """
+    rows = library.conn.execute(
+        f"SELECT e.piece_id, substr(e.vector, 1, {FINGERPRINT_BYTES}) FROM embeddings e "
+        "JOIN pieces p ON p.id = e.piece_id WHERE e.model = ? AND p.status = 'ok' ORDER BY e.piece_id",
+        (model,),
+    ).fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    heads = np.array([r[1] for r in rows], dtype=f"S{FINGERPRINT_BYTES}")
+    return ids, heads
+
+
+def vectors_for(library: Database, model: str, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(ids int64, vectors float32 [n, dim], not normalised) for the given pieces, by id."""
+    found: dict[int, bytes] = {}
+    dim = 0
+    for chunk in _chunks(ids):
+        rows = library.conn.execute(
+            f"SELECT piece_id, dim, vector FROM embeddings WHERE model = ? "
+            f"AND piece_id IN ({','.join('?' * len(chunk))})", [model, *chunk])
+        for piece_id, dim, blob in rows:
+            found[piece_id] = blob
+    order = sorted(found)
+    if not order:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    matrix = np.frombuffer(b"".join(found[i] for i in order), dtype="<f4").reshape(len(order), dim)
+    return np.array(order, dtype=np.int64), matrix.astype(np.float32)
+
+
+# --- tags ----------------------------------------------------------------------
+
+def tag_rows(library: Database, piece_id: int) -> list[tuple[str, str, float | None, str]]:
+    """(vocabulary, label, score, source) of every tag row of a piece."""
+    return [tuple(row) for row in library.conn.execute(
+        "SELECT vocabulary, label, score, source FROM tags WHERE piece_id = ? "
+        "ORDER BY vocabulary, label, source", (piece_id,))]
+
+
+def visible_tags(library: Database, ids: Sequence[int] | None,
+                 thresholds: Mapping[str, float]) -> dict[int, list[tuple[str, str]]]:
+    """piece id -> [(vocabulary, label)] of its visible tags (all pieces when ``ids`` is None)."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    room = (_CHUNK - 2 * len(thresholds)) // 2
+    for chunk in [None] if ids is None else _chunks(ids, room):
+        visible, params = _visible_tags_sql(thresholds, chunk)
+        for piece_id, vocabulary, label in library.conn.execute(visible + " ORDER BY 1, 2, 3", params):
+            found.setdefault(piece_id, []).append((vocabulary, label))
+    return found
+
+
+def visible_tag_counts(library: Database, thresholds: Mapping[str, float]) -> dict[str, list[tuple[str, int]]]:
+    """vocabulary -> [(label, number of readable pieces showing it)], most common first."""
+    visible, params = _visible_tags_sql(thresholds)
+    rows = library.conn.execute(
+        f"SELECT v.vocabulary, v.label, count(*) AS n FROM ({visible}) v JOIN pieces p ON p.id = v.piece_id "
+        "WHERE p.status = 'ok' GROUP BY v.vocabulary, v.label ORDER BY v.vocabulary, n DESC, v.label",
+        params)
+    counts: dict[str, list[tuple[str, int]]] = {}
+    for vocabulary, label, count in rows:
+        counts.setdefault(vocabulary, []).append((label, count))
+    return counts
+
+
+def replace_auto_tags(library: Database, vocabulary: str, model: str,
+                      rows: Iterable[tuple[int, str, float]]) -> int:
+    """Swap every automatic tag of ``vocabulary`` for ``rows`` (piece id, label, probability).
+
+    User tags and hidden marks are other rows and stay as they are.  Call inside
+    ``library.atomic()`` so readers never see a vocabulary half re-tagged.
+    """
+    conn = library.conn
+    conn.execute("DELETE FROM tags WHERE vocabulary = ? AND source = 'auto'", (vocabulary,))
+    cursor = conn.executemany(
+        "INSERT INTO tags (piece_id, vocabulary, label, score, source, model) VALUES (?, ?, ?, ?, 'auto', ?)",
+        ((int(pid), vocabulary, label, float(score), model) for pid, label, score in rows),
+    )
+    return cursor.rowcount
+
+
+def put_tag(library: Database, piece_id: int, vocabulary: str, label: str, source: str,
+            score: float | None = None) -> None:
+    library.conn.execute(
+        "INSERT OR IGNORE INTO tags (piece_id, vocabulary, label, score, source) VALUES (?, ?, ?, ?, ?)",
+        (piece_id, vocabulary, label, score, source),
+    )
+
+
+def delete_tag(library: Database, piece_id: int, vocabulary: str, label: str, source: str) -> int:
+    return library.conn.execute(
+        "DELETE FROM tags WHERE piece_id = ? AND vocabulary = ? AND label = ? AND source = ?",
+        (piece_id, vocabulary, label, source),
+    ).rowcount
+
+
+def _chunks(ids: Sequence[int], size: int = _CHUNK) -> list[list[int]]:
+    ids = [int(i) for i in ids]
+    return [ids[start:start + size] for start in range(0, len(ids), max(size, 1))]
