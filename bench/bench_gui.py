@@ -1,0 +1,114 @@
+"""GUI timings: cold start to a filled window on a 10,000-piece library, and first-page render.
+
+    python bench/bench_gui.py            # 5 cold starts, first pages of 10 corpus scores
+    python bench/bench_gui.py --quick    # CI smoke: 1 cold start, 2 scores
+
+Cold start runs the app in a fresh process each time (offscreen) and times
+from interpreter start-up to the first rows in the table.  First-page render
+times Verovio's layout plus rasterising page one, as the viewer does after a
+selection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PROBE = """
+import time
+started = time.monotonic()
+import json, sys
+from clamp_desktop.ui.app import application
+from clamp_desktop.ui.main_window import MainWindow
+from clamp_desktop.ui.settings import Settings
+app = application(["bench"])
+window = MainWindow(Settings())
+window.show()
+while window.model.rowCount() == 0 and time.monotonic() - started < 60:
+    app.processEvents()
+print(json.dumps({"seconds": time.monotonic() - started, "torch": "torch" in sys.modules}))
+"""
+
+
+def build_library(db: Path, score: Path) -> None:
+    from clamp_desktop.ingest.score import read_score
+    from clamp_desktop.store import Library
+
+    entry = read_score(score)[0]
+    with Library(db) as library, library.atomic():
+        for file in range(100):
+            entries = [replace(entry, tune=t, metadata=dict(entry.metadata, title=f"Piece {file}-{t}"))
+                       for t in range(100)]
+            library.store_entries(str(score.parent / f"copy{file}.mxl"), f"hash{file}", 1, 1, "mxl", entries)
+        library.add_folder(score.parent)
+
+
+def cold_starts(runs: int, workdir: Path, score: Path) -> list[float]:
+    db = workdir / "big.db"
+    build_library(db, score)
+    config = workdir / "config"
+    config.mkdir()
+    (config / "settings.ini").write_text(f"[library]\ndb={db}\n[first_run]\ndone=true\n[watch]\nenabled=false\n")
+    env = dict(os.environ, CLAMP_DESKTOP_CONFIG=str(config), CLAMP_DESKTOP_CACHE=str(workdir / "cache"))
+    times = []
+    for _ in range(runs):
+        started = time.monotonic()
+        out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+        wall = time.monotonic() - started
+        times.append(wall)
+        assert not json.loads(out.stdout.strip().splitlines()[-1])["torch"]
+    return times
+
+
+def first_pages(scores: list[Path]) -> list[float]:
+    from clamp_desktop.engine.render import ScoreRenderer
+    from clamp_desktop.ui.app import application
+    from clamp_desktop.ui.rasterize import page_image
+
+    application(["bench"])
+    times = []
+    for score in scores:
+        renderer = ScoreRenderer()
+        started = time.perf_counter()
+        renderer.load(score)
+        page_image(renderer.page_svg(1), 900)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def show(name: str, values: list[float], target: str) -> None:
+    med = statistics.median(values)
+    print(f"{name:34} median {med * 1000:8.0f} ms   min {min(values) * 1000:6.0f}   max {max(values) * 1000:6.0f}   "
+          f"n={len(values)}   target {target}")
+
+
+def main() -> None:
+    import music21
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    corpus = Path(music21.__file__).parent / "corpus"
+    scores = sorted(corpus.glob("bach/bwv1*.mxl"))[:2] if args.quick else sorted(corpus.glob("bach/*.mxl"))[::40][:10]
+    with tempfile.TemporaryDirectory(prefix="clamp-gui-bench-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "scores").mkdir()
+        score = workdir / "scores" / "bwv1.6.mxl"
+        score.write_bytes((corpus / "bach" / "bwv1.6.mxl").read_bytes())
+        show("cold start, 10,000 pieces", cold_starts(1 if args.quick else args.runs, workdir, score), "< 2000 ms")
+        show("first page rendered", first_pages(scores), "< 300 ms")
+
+
+if __name__ == "__main__":
+    main()
