@@ -1,0 +1,132 @@
+"""Prepared pieces -> training examples: split by work, descriptions, bar patches.
+
+The split is by *group* (the work a piece belongs to), never by piece, so no
+tune or movement has a sibling across splits: a multi-tune ABC file is split
+by tune title (variants of one tune stay together), a folder of movements
+(``haydn/opus74no1/movement1.mxl``) by the folder, Bach chorales by BWV number,
+and the same work in two formats (``bwv277.krn``, ``bwv277.mxl``) lands once.
+A group's split is a hash of the seed and its name, so it is the same on every
+machine and does not move when the corpus grows.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..model.patching import patchify
+from .descriptions import dropout_text, fields_of, full_text
+from .facts import piece_facts
+
+SPLITS = ("train", "validation", "test")
+DEFAULT_FRACTIONS = (0.85, 0.05, 0.10)
+
+
+def group_of(record: dict) -> str:
+    """The work a piece belongs to (see the module docstring)."""
+    source = record["source"]
+    folder, _, rest = source.partition("/")
+    stem = re.sub(r"\.[^./]+$", "", source)
+    if "#" in record.get("id", ""):  # a tune of a multi-tune ABC file
+        title = (record.get("metadata") or {}).get("title") or record["id"]
+        title = re.sub(r"[\s\d.,;:()\-]+$", "", title.lower()).strip() or title.lower()
+        return f"{source}#{re.sub(r'[^a-z]+', ' ', title).strip()}"
+    if re.search(r"/movement\d+[^/]*$", stem):
+        return stem.rsplit("/", 1)[0]
+    if folder == "bach":
+        match = re.match(r"bach/(bwv\d+)", stem)
+        return match.group(1) if match else stem
+    return re.sub(r"(_old|_bak|-[a-z0-9]+)$", "", stem)
+
+
+def split_of(group: str, seed: int, fractions=DEFAULT_FRACTIONS) -> str:
+    digest = hashlib.sha256(f"{seed}:{group}".encode()).digest()
+    u = int.from_bytes(digest[:8], "big") / 2**64
+    if u < fractions[0]:
+        return "train"
+    return "validation" if u < fractions[0] + fractions[1] else "test"
+
+
+def assign_splits(records: list[dict], seed: int) -> dict[str, list[str]]:
+    """Split name -> piece ids."""
+    out: dict[str, list[str]] = {name: [] for name in SPLITS}
+    for record in records:
+        out[split_of(group_of(record), seed)].append(record["id"])
+    return out
+
+
+def save_split(split: dict[str, list[str]], path: Path, seed: int) -> None:
+    data = {"seed": seed, "rule": "sha256(seed:group) -> 85/5/10 %", **{k: sorted(v) for k, v in split.items()}}
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump(data, handle)
+
+
+def load_split(path: Path) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@dataclass
+class Example:
+    """One piece ready for training: patches, facts, and indices of its description texts."""
+
+    id: str
+    patches: np.ndarray                  # uint8 [n_patches, 64]
+    facts: dict
+    texts: list[int] = field(default_factory=list)   # indices into TextTable (dropout variants)
+    used: list[tuple[str, ...]] = field(default_factory=list)  # the fields each variant names
+    full: int = -1                                    # index of the full description
+    signature: dict = field(default_factory=dict)     # field -> hash of its phrasings (its value)
+
+
+class TextTable:
+    """Unique description texts, each stored once (many pieces share short descriptions)."""
+
+    def __init__(self):
+        self.texts: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, text: str) -> int:
+        index = self._index.get(text)
+        if index is None:
+            index = self._index[text] = len(self.texts)
+            self.texts.append(text)
+        return index
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def build_examples(records: list[dict], max_length: int, variants: int, seed: int,
+                   table: TextTable) -> list[Example]:
+    """Patches and ``variants`` text-dropout descriptions (+ the full one) per piece.
+
+    A record may carry its own ``fields`` (field -> phrasings, as a library
+    piece does); otherwise they are built from its facts.
+    """
+    rng = random.Random(seed)
+    examples = []
+    drawn_for: dict[str, tuple] = {}
+    for record in records:
+        facts = record.get("facts") or piece_facts(record)
+        fields = record.get("fields") or fields_of(facts)
+        patches = np.asarray(patchify(record["abc"], max_length), dtype=np.uint8)
+        # Pieces with the same fields share their drawn texts: the texts would
+        # be drawn from the same distribution anyway, and the frozen text
+        # encoder (the slow part on a CPU) then sees far fewer distinct texts.
+        key = json.dumps(fields, sort_keys=True)
+        if key not in drawn_for:
+            drawn = [dropout_text(fields, rng) for _ in range(variants)]
+            drawn_for[key] = ([table.add(t) for t, _ in drawn], [u for _, u in drawn],
+                              table.add(full_text(fields)))
+        texts, used, full = drawn_for[key]
+        signature = {name: hash(tuple(phrases)) for name, phrases in fields.items()}
+        examples.append(Example(record["id"], patches, facts, list(texts), list(used), full, signature))
+    return examples
