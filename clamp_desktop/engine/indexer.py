@@ -105,12 +105,27 @@ class _EncoderThread(threading.Thread):
         self.load_model = load_model
         self.inbox: queue.Queue = queue.Queue()
         self.outbox: queue.Queue = queue.Queue()
+        self.conversion_done = threading.Event()
 
     def run(self) -> None:
-        from ..model.fallback import FallbackEncoder  # torch: not in converter processes, which import this module
+        import torch  # not at module level: converter processes import this module
+
+        all_threads = torch.get_num_threads()
+        try:
+            self._encode_batches(torch, all_threads)
+        finally:
+            torch.set_num_threads(all_threads)
+
+    def _encode_batches(self, torch, all_threads: int) -> None:
+        from ..model.fallback import FallbackEncoder
 
         model = None
         while (batch := self.inbox.get()) is not None:
+            # While converter processes hold the cores, torch runs one thread: its
+            # worker threads spin at every barrier and lose badly to oversubscription.
+            threads = all_threads if self.conversion_done.is_set() else 1
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
             try:
                 model = model or FallbackEncoder(self.load_model())
                 ids = [pid for pid, _ in batch]
@@ -222,6 +237,7 @@ class LibraryIndexer:
             summary.encoded += self._store_ready_vectors(encoder, block=False)
             read = summary.added + summary.updated + summary.failed
             yield Progress("convert", read, len(plan.convert), f"{summary.encoded}/{to_encode} encoded")
+        encoder.conversion_done.set()
         if encoder_started:
             encoder.inbox.put(None)
             while summary.encoded < to_encode:

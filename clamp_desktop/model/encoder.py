@@ -49,10 +49,15 @@ def length_batches(lengths: Sequence[int], budget: int, max_batch: int) -> list[
 
 
 class Clamp:
-    """A CLaMP model ready to encode: network, tokenizer, patch limit and device."""
+    """A CLaMP model ready to encode: network, tokenizer, patch limit and device.
+
+    ``patch_budget`` caps batch size x longest piece: on CPU, batches much
+    larger than ~1k patches run slower (attention tensors leave the cache;
+    measured in docs/performance.md).
+    """
 
     def __init__(self, network: ClampNetwork, tokenizer, max_length: int, name: str,
-                 device: torch.device, patch_budget: int = 8192, token_budget: int = 8192):
+                 device: torch.device, patch_budget: int = 1024, token_budget: int = 8192):
         self.network = network.to(device).eval()
         self.tokenizer = tokenizer
         self.max_length = max_length
