@@ -161,3 +161,19 @@ def test_second_writer_is_refused_but_readers_work(tmp_path):
 def test_reader_on_missing_library_gets_a_clear_error(tmp_path):
     with pytest.raises(LibraryError, match="No library"):
         Library(tmp_path / "nothing.db", readonly=True)
+
+
+def test_closing_a_run_midway_ends_the_encoder_thread(tmp_path, score_folder, tiny_checkpoint):
+    import threading
+    import time
+
+    with Library(tmp_path / "lib.db") as library:
+        job = LibraryIndexer(library, str(tiny_checkpoint), CountingLoader(tiny_checkpoint), inline=True).run([score_folder])
+        for progress in job:
+            if progress.stage == "convert":
+                break
+        job.close()  # what the GUI's cancel does between yields
+    deadline = time.monotonic() + 30
+    while any(t.name == "clamp-encoder" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(t.name == "clamp-encoder" for t in threading.enumerate())

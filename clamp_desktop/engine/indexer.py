@@ -107,6 +107,15 @@ class _EncoderThread(threading.Thread):
         self.outbox: queue.Queue = queue.Queue()
         self.conversion_done = threading.Event()
 
+    def stop(self) -> None:
+        """Drop the batches not yet started and let the thread end (a cancelled run)."""
+        while True:
+            try:
+                self.inbox.get_nowait()
+            except queue.Empty:
+                break
+        self.inbox.put(None)
+
     def run(self) -> None:
         import torch  # not at module level: converter processes import this module
 
@@ -215,37 +224,41 @@ class LibraryIndexer:
         self._apply_plan(plan, summary)
         yield Progress("scan", len(plan.convert), len(plan.convert), f"{len(plan.convert)} files to read")
         encoder = _EncoderThread(self.load_model)
-        pending_encode = [item for item in self.library.pieces_needing_vectors(self.model_name)
-                          if item[0] not in plan.reread_ids]
-        encoder_started = False
-        to_encode = len(pending_encode)
+        try:
+            pending_encode = [item for item in self.library.pieces_needing_vectors(self.model_name)
+                              if item[0] not in plan.reread_ids]
+            encoder_started = False
+            to_encode = len(pending_encode)
 
-        def feed(items: list) -> None:
-            nonlocal encoder_started
-            if not items:
-                return
-            if not encoder_started:
-                encoder.start()
-                encoder_started = True
-            for start in range(0, len(items), ENCODE_BATCH):
-                encoder.inbox.put(items[start:start + ENCODE_BATCH])
+            def feed(items: list) -> None:
+                nonlocal encoder_started
+                if not items:
+                    return
+                if not encoder_started:
+                    encoder.start()
+                    encoder_started = True
+                for start in range(0, len(items), ENCODE_BATCH):
+                    encoder.inbox.put(items[start:start + ENCODE_BATCH])
 
-        feed(pending_encode)
-        for batch in self._convert(plan, summary):
-            to_encode += len(batch)
-            feed(batch)
-            summary.encoded += self._store_ready_vectors(encoder, block=False)
-            read = summary.added + summary.updated + summary.failed
-            yield Progress("convert", read, len(plan.convert), f"{summary.encoded}/{to_encode} encoded")
-        encoder.conversion_done.set()
-        if encoder_started:
-            encoder.inbox.put(None)
-            while summary.encoded < to_encode:
-                stored = self._store_ready_vectors(encoder, block=True)
-                if stored < 0:
-                    break
-                summary.encoded += stored
-                yield Progress("encode", summary.encoded, to_encode, self.model_name)
+            feed(pending_encode)
+            for batch in self._convert(plan, summary):
+                to_encode += len(batch)
+                feed(batch)
+                summary.encoded += self._store_ready_vectors(encoder, block=False)
+                read = summary.added + summary.updated + summary.failed
+                yield Progress("convert", read, len(plan.convert), f"{summary.encoded}/{to_encode} encoded")
+            encoder.conversion_done.set()
+            if encoder_started:
+                encoder.inbox.put(None)
+                while summary.encoded < to_encode:
+                    stored = self._store_ready_vectors(encoder, block=True)
+                    if stored < 0:
+                        break
+                    summary.encoded += stored
+                    yield Progress("encode", summary.encoded, to_encode, self.model_name)
+        finally:
+            if encoder.is_alive():
+                encoder.stop()  # a closed (cancelled) job must not leave the thread waiting
         summary.seconds = round(time.monotonic() - started, 2)
         yield Progress("done", 1, 1, "")
         return summary
