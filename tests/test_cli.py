@@ -7,20 +7,11 @@ import sys
 import numpy as np
 import pytest
 
-from clamp_desktop.cli import main
 from clamp_desktop.engine.scoring import cosines, probabilities
 from clamp_desktop.ingest import to_clamp_abc
 from clamp_desktop.model import load_clamp
 
-
-def run_cli(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from cli_helpers import run_cli
 
 
 def test_query_text_against_music_ranks_like_the_reference(score_folder, tiny_checkpoint, capsys):

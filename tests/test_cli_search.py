@@ -10,21 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from clamp_desktop.cli import main
 from clamp_desktop.store import Library
+from cli_helpers import run_cli
 from search_helpers import copy_score_folder, index_library, reference_ranking
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "cli-json.md"
-
-
-def run_cli(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def documented(section: str) -> set[str]:
