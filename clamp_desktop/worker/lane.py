@@ -14,7 +14,7 @@ import itertools
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QThread, QTimer
 
 from .job import Job
 
@@ -29,6 +29,8 @@ class Lane(QThread):
         self._stopping = False
         self._on_exit = on_exit           # runs on the lane's thread as it ends
         self.current: Job | None = None
+        self._retired: list[Job] = []     # finished jobs, released on the GUI thread
+        self._retired_lock = threading.Lock()
 
     # --- the GUI thread ---------------------------------------------------------
 
@@ -80,16 +82,41 @@ class Lane(QThread):
                     return None
                 self._wake.wait()
 
+    def _retire(self, job: Job) -> None:
+        """Hand the last reference to a finished job back to the GUI thread.
+
+        A Job is a QObject made on the GUI thread; if this thread dropped the
+        last reference, Qt would delete it here, possibly while its queued
+        signals are still being delivered there (a crash).
+        """
+        with self._retired_lock:
+            self._retired.append(job)
+        QTimer.singleShot(0, self, self._release_retired)
+
+    def _release_retired(self) -> None:
+        with self._retired_lock:
+            self._retired.clear()
+
     def _run_waiting_interactive(self) -> None:
-        while (job := self._take(block=False, interactive_only=True)) is not None:
+        while True:
+            job = self._take(block=False, interactive_only=True)
+            if job is None:
+                return
             job.execute()
+            self._retire(job)
+            del job
 
     def run(self) -> None:
         try:
-            while (job := self._take(block=True)) is not None:
+            while True:
+                job = self._take(block=True)
+                if job is None:
+                    break
                 self.current = job
                 job.execute(None if job.interactive else self._run_waiting_interactive)
                 self.current = None
+                self._retire(job)
+                del job
         finally:
             if self._on_exit is not None:
                 self._on_exit()
