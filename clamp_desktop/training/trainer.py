@@ -45,6 +45,15 @@ class StageResult:
     losses: list[float]
 
 
+
+def _optimizer_step(optimizer, loss, params) -> float:
+    """One update with gradients clipped to norm 1; returns the loss as a float."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    return float(loss.detach())
+
 def _result(steps: int, started: float, losses: list[float]) -> StageResult:
     """Mean loss of the first and of the last quarter of the steps (at most 20 each)."""
     if not losses:
@@ -148,11 +157,7 @@ def train_masked_music(network: ClampNetwork, examples: Sequence[Example], *, st
             # Every character up to the end-of-patch mark counts; the padding after it does not.
             valid = target != 0
             loss = nn.functional.cross_entropy(logits[valid], target[valid])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            losses.append(float(loss.detach()))
+            losses.append(_optimizer_step(optimizer, loss, params))
             step += 1
             if log and (step % log_every == 0 or step == steps):
                 log(f"mmm step {step}/{steps} loss {np.mean(losses[-log_every:]):.4f} "
@@ -233,11 +238,7 @@ def train_contrastive(network: ClampNetwork, examples: Sequence[Example], text_f
             text = nn.functional.normalize(network.text_proj(feats[text_ids]), dim=-1)
             logits = logit_scale.clamp(max=math.log(100)).exp() * music @ text.t()
             loss = soft_infonce(logits, compatibility(examples, batch, variants))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], 1.0)
-            optimizer.step()
-            losses.append(float(loss.detach()))
+            losses.append(_optimizer_step(optimizer, loss, [p for g in groups for p in g["params"]]))
             step += 1
             if log and (step % log_every == 0 or step == steps):
                 log(f"contrastive step {step}/{steps} loss {np.mean(losses[-log_every:]):.4f} "
