@@ -30,7 +30,7 @@ from .search_bar import KEYWORD, SEMANTIC, SearchBar
 from .settings import Settings, WindowState
 from .settings_dialog import SettingsDialog
 from .sidebar import Sidebar
-from .similar_panel import SimilarPanel, dropped_score
+from .similar_panel import ScoreDropTarget, SimilarPanel
 from .status import JobIndicator
 from .tags_panel import TagsPanel
 from .thumbnails import ThumbnailCache
@@ -45,7 +45,7 @@ def tags_caption(tags: dict[str, list[str]]) -> str:
     return ", ".join(label for labels in tags.values() for label in labels)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ScoreDropTarget, QMainWindow):
     def __init__(self, settings: Settings | None = None, window_state: WindowState | None = None,
                  first_run=None):
         super().__init__()
@@ -635,15 +635,8 @@ class MainWindow(QMainWindow):
 
     # --- drag and drop of an outside score -------------------------------------------------------
 
-    def dragEnterEvent(self, event) -> None:
-        if dropped_score(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        path = dropped_score(event.mimeData())
-        if path:
-            event.acceptProposedAction()
-            self.similar_to_file(path)
+    def score_dropped(self, path: str) -> None:
+        self.similar_to_file(path)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

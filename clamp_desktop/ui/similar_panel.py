@@ -30,7 +30,24 @@ def dropped_score(mime) -> str | None:
     return None
 
 
-class SimilarPanel(QWidget):
+class ScoreDropTarget:
+    """Accepts a score file dragged from outside and hands its path to ``score_dropped``."""
+
+    def score_dropped(self, path: str) -> None:
+        raise NotImplementedError
+
+    def dragEnterEvent(self, event) -> None:
+        if dropped_score(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        path = dropped_score(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.score_dropped(path)
+
+
+class SimilarPanel(ScoreDropTarget, QWidget):
     openPiece = Signal(dict)
 
     def __init__(self, worker, count: int = 10, min_cosine: float = -1.0, parent=None):
@@ -111,12 +128,5 @@ class SimilarPanel(QWidget):
 
     # --- drag and drop ------------------------------------------------------------------
 
-    def dragEnterEvent(self, event) -> None:
-        if dropped_score(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        path = dropped_score(event.mimeData())
-        if path:
-            event.acceptProposedAction()
-            self.show_for_file(path)
+    def score_dropped(self, path: str) -> None:
+        self.show_for_file(path)
