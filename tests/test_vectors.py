@@ -173,3 +173,41 @@ def test_the_approximate_index_follows_refreshes(tmp_path, score_folder, tiny_ch
         assert got[0] == moved and cos[0] == pytest.approx(1.0, abs=1e-5)
         want, _ = brute_force(*library.load_vectors(name), target, 3)
         assert got.tolist() == want.tolist()
+
+
+def test_a_saved_approximate_index_is_reused_and_brought_up_to_date(tmp_path, monkeypatch):
+    vectors = embedding_like(3000, seed=11)
+    ids = np.arange(3000) * 3
+    ann_file = tmp_path / "cache" / "lib.usearch"
+    first = VectorIndex.from_vectors("m", ids, vectors, exact_limit=100, ann_file=ann_file)
+    query = embedding_like(1, seed=12)[0]
+    want = first.search(query, 10)[0]
+    assert ann_file.exists() and ann_file.with_suffix(".keys.npz").exists()
+
+    built = []
+    original = VectorIndex._build_ann
+    monkeypatch.setattr(VectorIndex, "_build_ann", lambda self: built.append(1) or original(self))
+    # Later: one piece gone, one re-encoded onto the query, one new, also on the query.
+    changed = vectors.copy()
+    changed[7] = query
+    later_ids = np.concatenate([np.delete(ids, 4), [10_000]])
+    later = np.concatenate([np.delete(changed, 4, axis=0), query[None]])
+    second = VectorIndex.from_vectors("m", later_ids, later, exact_limit=100, ann_file=ann_file)
+    second._heads[np.isin(later_ids, [ids[7]])] = b"re-encoded"[:second._heads.itemsize]
+    got, cos = second.search(query, 10)
+    assert not built                                       # loaded, not rebuilt
+    assert set(got[:2].tolist()) == {ids[7], 10_000} and cos[1] == pytest.approx(1.0, abs=1e-5)
+    assert ids[4] not in got.tolist()
+    assert got[2:].tolist() == brute_force(later_ids, later, query, 10)[0][2:].tolist()
+    assert set(want.tolist()) - {ids[4]} <= set(got.tolist()) | set(want[8:].tolist())
+
+
+def test_an_unreadable_saved_index_is_rebuilt(tmp_path):
+    ann_file = tmp_path / "lib.usearch"
+    ann_file.write_bytes(b"not an index")
+    ann_file.with_suffix(".keys.npz").write_bytes(b"nor this")
+    vectors = embedding_like(800, seed=2)
+    index = VectorIndex.from_vectors("m", np.arange(800), vectors, exact_limit=100, ann_file=ann_file)
+    query = embedding_like(1, seed=3)[0]
+    assert index.search(query, 5)[0].tolist() == brute_force(np.arange(800), vectors, query, 5)[0].tolist()
+    assert ann_file.stat().st_size > 1000                  # replaced by a real one
