@@ -10,23 +10,28 @@ import pytest
 from clamp_desktop.errors import ConversionError
 from clamp_desktop.ingest import to_clamp_abc
 from clamp_desktop.ingest.musicxml import read_mxl, to_utf8
+from clamp_desktop.ingest.xml2abc import write_reference_script
 from clamp_desktop.model.patching import filter_abc
 
-XML2ABC = Path(__import__("abcforge").__file__).parent / "vendor" / "xml2abc" / "xml2abc.py"
 
 
-def reference_abc(path: Path) -> str:
+@pytest.fixture(scope="module")
+def reference_script(tmp_path_factory):
+    return write_reference_script(tmp_path_factory.mktemp("reference"))
+
+
+def reference_abc(script: Path, path: Path) -> str:
     """The reference workflow: xml2abc as its own process with -m 2 -c 6 -x, stdout, then the filter."""
-    out = subprocess.run([sys.executable, str(XML2ABC), "-m", "2", "-c", "6", "-x", str(path)],
+    out = subprocess.run([sys.executable, str(script), "-m", "2", "-c", "6", "-x", str(path)],
                          capture_output=True, check=False)
     return filter_abc(out.stdout.decode("utf-8").replace("\r", ""))
 
 
 @pytest.mark.parametrize("pattern", ["bach/bwv1*.mxl", "haydn/opus74no1/movement1.mxl",
                                      "trecento/*.xml", "schubert/*.xml"])
-def test_in_process_conversion_equals_the_reference_process(corpus, pattern):
+def test_in_process_conversion_equals_the_reference_process(corpus, pattern, reference_script):
     for path in corpus.files(pattern, 2):
-        expected = reference_abc(path)
+        expected = reference_abc(reference_script, path)
         if not expected.strip():
             continue  # the reference fails on this file (e.g. UTF-16); checked elsewhere
         assert to_clamp_abc(path) == expected, path

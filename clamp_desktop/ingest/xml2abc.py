@@ -4,6 +4,12 @@ The reference runs ``xml2abc.py -m 2 -c 6 -x FILE`` as a new interpreter per
 file; we call the same parser with the same options inside a long-lived
 process.  xml2abc keeps its output object in a module global, so one process
 converts one file at a time (the ingest pool uses processes, not threads).
+
+abcforge's copy parses with lxml in recovery mode; Wim Vree's original parses
+with the standard library's ElementTree, and so do we: it is the reference's
+parser (comments are dropped, malformed XML is an error, not guessed at) and
+it is faster for xml2abc's element-by-element Python walk.  Entity
+declarations never reach it (``musicxml.check_musicxml`` refuses them).
 """
 
 from __future__ import annotations
@@ -11,12 +17,15 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 from types import SimpleNamespace
 
 from abcforge.vendor.xml2abc import xml2abc as _xml2abc
 
 from ..errors import ConversionError
 
+_xml2abc.E = ElementTree     # the original's parser (see above)
 XML2ABC_VERSION = _xml2abc.VERSION
 # The largest real scores give a few MiB of ABC; a tiny file can ask for far more
 # (a tremolo of a billion strokes), which the library would store and the encoder read.
@@ -57,3 +66,20 @@ def musicxml_to_abc(data: bytes, name: str = "score") -> str:
         reason = messages.getvalue().strip().splitlines()
         raise ConversionError("xml2abc wrote nothing" + (f" ({reason[-1].strip('- ')})" if reason else ""))
     return text
+
+
+_LXML_BLOCK_START = "from lxml import etree as _lxml_etree"
+_LXML_BLOCK_END = "E = _LxmlWrapper()\n"
+_ORIGINAL_IMPORT = "try:    import xml.etree.cElementTree as E\nexcept: import xml.etree.ElementTree as E\n"
+
+
+def write_reference_script(folder: Path) -> Path:
+    """xml2abc.py as Wim Vree published it (ElementTree, not abcforge's lxml), for running as a program.
+
+    Tests and benchmarks run this file once per score, as the reference workflow does.
+    """
+    source = Path(_xml2abc.__file__).read_text(encoding="latin-1")
+    start, end = source.index(_LXML_BLOCK_START), source.index(_LXML_BLOCK_END) + len(_LXML_BLOCK_END)
+    script = Path(folder) / "xml2abc.py"
+    script.write_text(source[:start] + _ORIGINAL_IMPORT + source[end:], encoding="latin-1")
+    return script
