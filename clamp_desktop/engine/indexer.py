@@ -26,6 +26,8 @@ from collections.abc import Callable, Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..ingest.pool import ConverterPool, convert_inline
 from ..ingest.scanner import FoundFile, LibraryScanner, file_hash
 from ..ingest.score import read_score
@@ -33,7 +35,8 @@ from ..store import Library
 
 COMMIT_EVERY = 200          # pieces per transaction
 COMMIT_SECONDS = 2.0        # ... or this often, whichever comes first
-ENCODE_BATCH = 32           # pieces handed to the encoder at once
+ENCODE_BATCH = 32           # pieces handed to the encoder at once (their vectors are committed together)
+ENCODE_STEP = 8             # pieces encoded between checks of the thread count
 MAX_FILE_BYTES = 256 * 1024**2   # larger "scores" are not even hashed (a video named .mxl, /proc files)
 BAD_NAME_REASON = "the file name is not valid UTF-8; rename the file to index it"
 
@@ -130,20 +133,29 @@ class _EncoderThread(threading.Thread):
 
         model = None
         while (batch := self.inbox.get()) is not None:
-            # While converter processes hold the cores, torch runs one thread: its
-            # worker threads spin at every barrier and lose badly to oversubscription.
-            threads = all_threads if self.conversion_done.is_set() else 1
-            if torch.get_num_threads() != threads:
-                torch.set_num_threads(threads)
             try:
                 model = model or FallbackEncoder(self.load_model())
-                ids = [pid for pid, _ in batch]
-                vectors = model.encode_music([abc for _, abc in batch])
-                self.outbox.put((ids, vectors, None))
+                ids, vectors = [], []
+                # Short steps, so the thread count follows the converters within a second.
+                for step in _encode_steps(batch):
+                    # While converter processes hold the cores, torch runs one thread: its
+                    # worker threads spin at every barrier and lose badly to oversubscription.
+                    threads = all_threads if self.conversion_done.is_set() else 1
+                    if torch.get_num_threads() != threads:
+                        torch.set_num_threads(threads)
+                    ids.extend(pid for pid, _ in step)
+                    vectors.append(model.encode_music([abc for _, abc in step]))
+                self.outbox.put((ids, np.concatenate(vectors), None))
             except Exception as exc:  # reported to the main thread, which stops the run
                 self.outbox.put(([], None, exc))
                 return
         self.outbox.put(None)
+
+
+def _encode_steps(batch: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """The batch by ABC length in groups of ``ENCODE_STEP`` (similar lengths pad little)."""
+    ordered = sorted(batch, key=lambda item: len(item[1]))
+    return [ordered[start:start + ENCODE_STEP] for start in range(0, len(ordered), ENCODE_STEP)]
 
 
 class LibraryIndexer:
