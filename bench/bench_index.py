@@ -3,14 +3,16 @@
 Both run side by side in one process run, on the same files, with the same
 random weights of the published CLaMP-S/512 shape:
 
-* reference: one new Python process per file for xml2abc (``-m 2 -c 6 -x``),
-  the filter, then encoding one piece at a time the reference way (one-hot
+* reference: one new Python process per file for Wim Vree's xml2abc.py
+  (``-m 2 -c 6 -x``, the original ElementTree version), the filter, then encoding one piece at a time the reference way (one-hot
   patches x Linear, batch size 1, ``torch.no_grad``);
 * ours: ``LibraryIndexer`` into a fresh SQLite library (scan, hash, converter
   pool overlapping with batched gather-sum encoding, batched commits);
 * ours, fast path: the same with int8 linear layers (``--precision fast``);
 * ours, bundled model: the same with ``clamp-desktop-mini`` when installed.
 
+Beside them, the parts of ours alone: conversion (the converter pool over
+the files, no model) and fp32 encoding of the already converted pieces.
 It prints medians and spread of ``--runs`` runs, each ratio next to its target,
 the exactness of our fp32 vectors against the reference's (max abs diff), and
 the fast path's quality (cosine to fp32, top-10 neighbour overlap).
@@ -36,11 +38,13 @@ import numpy as np
 # heavy (torch, transformers) is imported inside the functions that need it.
 from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
 from clamp_desktop.ingest.musicxml import MUSICXML_SUFFIXES
+from clamp_desktop.ingest.pool import ConverterPool
+from clamp_desktop.ingest.score import read_score
+from clamp_desktop.ingest.xml2abc import write_reference_script
 from clamp_desktop.model import filter_abc, normalize
 from clamp_desktop.model.patching import PATCH_FEATURES, PATCH_LENGTH, patchify
 from clamp_desktop.store import Library
 
-XML2ABC = Path(__import__("abcforge").__file__).parent / "vendor" / "xml2abc" / "xml2abc.py"
 
 
 def corpus_sample(step: int, limit: int | None) -> list[Path]:
@@ -54,8 +58,8 @@ def corpus_sample(step: int, limit: int | None) -> list[Path]:
 
 # --- the reference workflow ---------------------------------------------------------
 
-def reference_convert(path: Path) -> str:
-    out = subprocess.run([sys.executable, str(XML2ABC), "-m", "2", "-c", "6", "-x", str(path)],
+def reference_convert(script: Path, path: Path) -> str:
+    out = subprocess.run([sys.executable, str(script), "-m", "2", "-c", "6", "-x", str(path)],
                          capture_output=True, check=False)
     return filter_abc(out.stdout.decode("utf-8").replace("\r", ""))
 
@@ -76,9 +80,9 @@ def reference_encode(model, abc: str) -> np.ndarray:
         return net.music_proj(masked_mean(hidden, mask))[0].numpy()
 
 
-def run_reference(files: list[Path], model) -> tuple[float, dict[str, np.ndarray], float]:
+def run_reference(script: Path, files: list[Path], model) -> tuple[float, dict[str, np.ndarray], float]:
     started = time.perf_counter()
-    abcs = {str(f): reference_convert(f) for f in files}
+    abcs = {str(f): reference_convert(script, f) for f in files}
     converted = time.perf_counter()
     vectors = {f: reference_encode(model, abc) for f, abc in abcs.items() if abc.strip()}
     return time.perf_counter() - started, vectors, converted - started
@@ -96,6 +100,28 @@ def run_ours(folder: Path, model, workdir: Path) -> tuple[float, dict[str, np.nd
         ids, matrix = library.load_vectors(model.name)
         paths = {p["id"]: p["path"] for p in library.pieces()}
     return elapsed, {paths[int(i)]: matrix[k] for k, i in enumerate(ids)}
+
+
+def _read_job(path: str) -> list:
+    return read_score(path)
+
+
+def run_our_conversion(files: list[Path]) -> tuple[float, list[str]]:
+    """The converter pool alone, as the indexer runs it (same pool size, no model)."""
+    started = time.perf_counter()
+    with ConverterPool(_read_job) as pool:
+        abcs = [entry.abc for _, entries, _ in pool.imap_unordered(map(str, files)) for entry in entries or []]
+    return time.perf_counter() - started, abcs
+
+
+def run_our_encoding(model, abcs: list[str]) -> float:
+    """Batched encoding of already converted pieces, all torch threads."""
+    started = time.perf_counter()
+    model.encode_music(abcs)
+    return time.perf_counter() - started
+
+
+PARTS = ("reference conversion", "ours conversion", "ours fp32 encoding")   # parts, not workflows
 
 
 def stats(values: list[float]) -> str:
@@ -146,7 +172,9 @@ def main() -> None:
         print(f"{len(copies)} files, {args.runs} runs, torch threads {torch.get_num_threads()}, "
               f"model {'tiny' if args.quick else 'CLaMP-S/512 shape, random weights'}")
 
-        rows: dict[str, list[float]] = {"reference": [], "reference conversion": [], "ours fp32": [], "ours fast": []}
+        script = write_reference_script(workdir)
+        rows: dict[str, list[float]] = {"reference": [], "reference conversion": [], "ours fp32": [],
+                                        "ours conversion": [], "ours fp32 encoding": [], "ours fast": []}
         bundled = REGISTRY["clamp-desktop-mini"]
         mini = None
         if (bundled_model_dir(bundled) / "config.json").exists():
@@ -154,11 +182,14 @@ def main() -> None:
             rows["ours bundled model"] = []
         ref_vectors = ours_vectors = fast_vectors = {}
         for _ in range(args.runs):
-            seconds, ref_vectors, conversion = run_reference(copies, model)
+            seconds, ref_vectors, conversion = run_reference(script, copies, model)
             rows["reference"].append(seconds)
             rows["reference conversion"].append(conversion)
             seconds, ours_vectors = run_ours(folder, model, workdir)
             rows["ours fp32"].append(seconds)
+            seconds, abcs = run_our_conversion(copies)
+            rows["ours conversion"].append(seconds)
+            rows["ours fp32 encoding"].append(run_our_encoding(model, abcs))
             seconds, fast_vectors = run_ours(folder, fast, workdir)
             rows["ours fast"].append(seconds)
             if mini is not None:
@@ -171,7 +202,7 @@ def main() -> None:
             med = statistics.median(values)
             ratio = reference / med
             target = f"≥ {targets[name]:g}×" if name in targets and not args.quick else ""
-            shown = f"{ratio:10.2f}×" if name != "reference conversion" else ""
+            shown = "" if name in PARTS else f"{ratio:10.2f}×"
             print(f"{name:24} {stats(values):>28} {len(copies) / med:9.2f} {shown:>12} {target:>8}")
 
         common = sorted(set(ref_vectors) & set(ours_vectors))
