@@ -1,7 +1,7 @@
 """Benchmark of the vector search behind semantic search and similar pieces.
 
     python bench/bench_search.py            # 10k, 100k, 1M vectors (~8 GB of memory; building
-                                            # the 1M HNSW index takes ~10-30 min on 2 cores)
+                                            # the 1M HNSW index took ~10 min on 2 cores)
     python bench/bench_search.py --quick    # small sizes, for a CI smoke run (~20 s)
 
 Synthetic vectors, dim 768, float32, "embedding-like": a 48-dimensional latent
