@@ -177,3 +177,15 @@ def test_closing_a_run_midway_ends_the_encoder_thread(tmp_path, score_folder, ti
     while any(t.name == "clamp-encoder" for t in threading.enumerate()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(t.name == "clamp-encoder" for t in threading.enumerate())
+
+
+def test_pieces_by_many_ids_keeps_the_given_order(tmp_path, score_folder, tiny_checkpoint, tiny_model):
+    from search_helpers import index_library
+
+    db = tmp_path / "lib.db"
+    index_library(db, score_folder, tiny_checkpoint, tiny_model)
+    with Library(db) as library:
+        real = [p["id"] for p in library.pieces()][::-1]
+        # more ids than one SQLite statement may take (32,766; 999 in older builds), most unknown
+        asked = list(range(100_000, 140_000)) + real + real[:2]
+        assert [p["id"] for p in library.pieces(asked)] == real

@@ -11,6 +11,7 @@ import numpy as np
 
 from .database import Database
 
+IDS_PER_QUERY = 500
 PIECE_COLUMNS = (
     "title", "subtitle", "composer", "lyricist", "arranger", "work", "movement", "key",
     "time_signature", "tempo", "parts", "instruments", "measures", "duration_s", "software",
@@ -149,13 +150,23 @@ class Library(Database):
 
     def pieces(self, ids: Iterable[int] | None = None, status: str | None = "ok") -> list[dict]:
         """Piece rows (no ABC), optionally only the given ids (kept in the given order)."""
+        if ids is None:
+            return self._piece_rows(None, status)
+        ids = list(dict.fromkeys(ids))
+        # SQLite caps the parameters of one statement (999 in older builds): ask in chunks.
+        rows = [row for start in range(0, len(ids), IDS_PER_QUERY)
+                for row in self._piece_rows(ids[start:start + IDS_PER_QUERY], status)]
+        order = {pid: i for i, pid in enumerate(ids)}
+        rows.sort(key=lambda r: order[r["id"]])
+        return rows
+
+    def _piece_rows(self, ids: list[int] | None, status: str | None) -> list[dict]:
         columns = "id, path, tune, status, error, format, " + ", ".join(PIECE_COLUMNS)
         where, params = [], []
         if status:
             where.append("status = ?")
             params.append(status)
         if ids is not None:
-            ids = list(ids)
             where.append(f"id IN ({','.join('?' * len(ids))})")
             params.extend(ids)
         sql = f"SELECT {columns} FROM pieces"
@@ -163,11 +174,7 @@ class Library(Database):
             sql += " WHERE " + " AND ".join(where)
         cursor = self.conn.execute(sql + " ORDER BY path, tune", params)
         names = [d[0] for d in cursor.description]
-        rows = [_decode(dict(zip(names, r))) for r in cursor]
-        if ids is not None:
-            order = {pid: i for i, pid in enumerate(ids)}
-            rows.sort(key=lambda r: order[r["id"]])
-        return rows
+        return [_decode(dict(zip(names, r))) for r in cursor]
 
     def failures(self) -> list[dict]:
         cursor = self.conn.execute(
