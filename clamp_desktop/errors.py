@@ -28,3 +28,7 @@ class LibraryError(ClampDesktopError):
 
 class VocabularyError(ClampDesktopError):
     """A tag vocabulary file is malformed."""
+
+
+class RenderError(ClampDesktopError):
+    """Verovio cannot lay out a score."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from clamp_desktop.engine.render import SVG_NS, RenderError, ScoreRenderer, flatten_svg, new_toolkit
+from clamp_desktop.engine.render import SVG_NS, ScoreRenderer, flatten_svg, new_toolkit
+from clamp_desktop.errors import RenderError
 from clamp_desktop.ui.rasterize import ink_pixels, page_image
 
 # A page of notes at 600 px wide has tens of thousands of dark pixels; a page

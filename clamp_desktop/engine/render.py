@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import ClampDesktopError
+from ..errors import ClampDesktopError, RenderError
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _SVG = f"{{{SVG_NS}}}"
@@ -32,10 +32,6 @@ _PAGE_OPTIONS = {
     "breaks": "auto", "svgViewBox": False, "adjustPageHeight": False,
 }
 VEROVIO_SUFFIXES = (".mxl", ".musicxml", ".xml", ".abc", ".krn", ".mei")
-
-
-class RenderError(ClampDesktopError):
-    """Verovio cannot lay out a score."""
 
 
 @dataclass(frozen=True)
