@@ -79,6 +79,8 @@ def score_folder(tmp_path) -> Path:
 # app itself shuts its worker down before Qt goes (MainWindow.closeEvent); this is
 # the test process only.  Once pytest has reported, leave without that teardown.
 # Tracked in the session notes: find the object and delete it in its fixture.
+# CLAMP_TESTS_QT_TEARDOWN=1 keeps the teardown, to hunt for it: the UI and worker
+# test files together abort about one run in two; each file alone never did (3 runs each).
 
 def pytest_sessionfinish(session, exitstatus):
     session.config._clamp_exit_status = int(exitstatus)
@@ -89,7 +91,7 @@ def pytest_unconfigure(config):
     import sys
 
     status = getattr(config, "_clamp_exit_status", None)
-    if status is not None and "PySide6.QtCore" in sys.modules:
+    if status is not None and "PySide6.QtCore" in sys.modules and not os.environ.get("CLAMP_TESTS_QT_TEARDOWN"):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)
