@@ -170,10 +170,7 @@ class VectorIndex:
             if revision == self._revision:
                 return False
             ids, heads = queries.vector_fingerprints(library, self.model)
-            same = np.zeros(len(self._ids), dtype=bool)
-            if len(ids) and len(self._ids):
-                at = np.minimum(np.searchsorted(ids, self._ids), len(ids) - 1)
-                same = (ids[at] == self._ids) & (heads[at] == self._heads)
+            same = _unchanged(self._ids, self._heads, ids, heads)
             fresh = ~np.isin(ids, self._ids[same])
             loaded_ids, loaded = queries.vectors_for(library, self.model, ids[fresh])
             if len(loaded_ids) and len(self._ids[same]) and loaded.shape[1] != self._matrix.shape[1]:
@@ -193,14 +190,8 @@ class VectorIndex:
         heads = np.concatenate([self._heads[keep], new_heads])
         order = np.argsort(ids, kind="stable")
         self._ids, self._matrix, self._heads = ids[order], np.ascontiguousarray(matrix[order]), heads[order]
-        if self._ann is not None:
-            if not self.exact and len(removed) + len(new_ids) < len(self._ids) // 2:
-                if len(removed):
-                    self._ann.remove(removed)
-                if len(new_ids):
-                    self._ann.add(new_ids, new_rows)
-            else:
-                self._ann = None    # rebuilt on the next approximate search, or no longer needed
+        if self._ann is not None and (self.exact or not self._patch_ann(self._ann, removed, new_ids, new_rows)):
+            self._ann = None    # rebuilt on the next approximate search, or no longer needed
 
     # --- searching ----------------------------------------------------------------
 
@@ -277,24 +268,35 @@ class VectorIndex:
         if saved is None:
             return None
         ann, saved_ids, saved_heads = saved
-        at = np.minimum(np.searchsorted(self._ids, saved_ids), max(len(self._ids) - 1, 0))
-        kept = (self._ids[at] == saved_ids) & (self._heads[at] == saved_heads) if len(self._ids) else \
-            np.zeros(len(saved_ids), dtype=bool)
-        fresh = np.ones(len(self._ids), dtype=bool)
-        fresh[at[kept]] = False
-        if (~kept).sum() + fresh.sum() >= len(self._ids) // 2:
-            return None     # mostly changed: a fresh build gives the better graph
-        if (~kept).any():
-            ann.remove(saved_ids[~kept])
-        if fresh.any():
-            ann.add(self._ids[fresh], self._matrix[fresh], threads=0)
+        kept = _unchanged(saved_ids, saved_heads, self._ids, self._heads)
+        fresh = ~np.isin(self._ids, saved_ids[kept])
+        if not self._patch_ann(ann, saved_ids[~kept], self._ids[fresh], self._matrix[fresh]):
+            return None
         ann.expansion_search = self.expansion_search
         return ann
+
+    def _patch_ann(self, ann, removed_ids: np.ndarray, new_ids: np.ndarray, new_rows: np.ndarray) -> bool:
+        """Remove and add vectors in a graph; False when so much changed that a fresh build is better."""
+        if len(removed_ids) + len(new_ids) >= len(self._ids) // 2:
+            return False
+        if len(removed_ids):
+            ann.remove(removed_ids)
+        if len(new_ids):
+            ann.add(new_ids, new_rows, threads=0)
+        return True
 
     def build_approximate(self) -> None:
         """Build the approximate index now (it is otherwise built on the first search that needs it)."""
         with self._lock:
             self._ensure_ann()
+
+
+def _unchanged(old_ids: np.ndarray, old_heads: np.ndarray, ids: np.ndarray, heads: np.ndarray) -> np.ndarray:
+    """Which of the old (sorted) ids are still among ``ids`` with the same blob head."""
+    if not len(ids) or not len(old_ids):
+        return np.zeros(len(old_ids), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, old_ids), len(ids) - 1)
+    return (ids[at] == old_ids) & (heads[at] == old_heads)
 
 
 def _save_ann(ann, path: Path, ids: np.ndarray, heads: np.ndarray) -> None:
