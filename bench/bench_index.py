@@ -102,14 +102,10 @@ def run_ours(folder: Path, model, workdir: Path) -> tuple[float, dict[str, np.nd
     return elapsed, {paths[int(i)]: matrix[k] for k, i in enumerate(ids)}
 
 
-def _read_job(path: str) -> list:
-    return read_score(path)
-
-
 def run_our_conversion(files: list[Path]) -> tuple[float, list[str]]:
     """The converter pool alone, as the indexer runs it (same pool size, no model)."""
     started = time.perf_counter()
-    with ConverterPool(_read_job) as pool:
+    with ConverterPool(read_score) as pool:
         abcs = [entry.abc for _, entries, _ in pool.imap_unordered(map(str, files)) for entry in entries or []]
     return time.perf_counter() - started, abcs
 
