@@ -61,9 +61,12 @@ def corpus():
 
 @pytest.fixture
 def score_folder(tmp_path) -> Path:
+    return copy_score_folder(tmp_path / "scores")
+
+
+def copy_score_folder(folder: Path) -> Path:
     """13 real MusicXML files: .mxl (one whose score is .musicxml), .xml, .musicxml, multi-part."""
-    folder = tmp_path / "scores"
-    folder.mkdir()
+    folder.mkdir(parents=True, exist_ok=True)
     picks = corpus_files("bach/bwv1*.mxl", 7) + [corpus_root() / "bach/bwv113.8.mxl"]
     picks += corpus_files("haydn/opus74no1/*.mxl", 2) + corpus_files("trecento/*.xml", 2)
     picks += [corpus_root() / "beach/prayer_of_a_tired_child.musicxml"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,18 +11,6 @@ from clamp_desktop.engine.models import model_name
 from clamp_desktop.engine.scoring import LOGIT_SCALE
 from clamp_desktop.model import normalize
 from clamp_desktop.store import Library
-from conftest import corpus_files, corpus_root
-
-
-def copy_score_folder(folder: Path) -> Path:
-    """The same 13 files as the ``score_folder`` fixture, for module-scoped libraries."""
-    folder.mkdir(parents=True, exist_ok=True)
-    picks = corpus_files("bach/bwv1*.mxl", 7) + [corpus_root() / "bach/bwv113.8.mxl"]
-    picks += corpus_files("haydn/opus74no1/*.mxl", 2) + corpus_files("trecento/*.xml", 2)
-    picks += [corpus_root() / "beach/prayer_of_a_tired_child.musicxml"]
-    for path in picks:
-        shutil.copy(path, folder / path.name)
-    return folder
 
 
 def index_library(db: Path, folder: Path, checkpoint: Path, model) -> str:

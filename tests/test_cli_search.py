@@ -12,7 +12,8 @@ import pytest
 
 from clamp_desktop.store import Library
 from cli_helpers import run_cli
-from search_helpers import copy_score_folder, index_library, reference_ranking
+from conftest import copy_score_folder
+from search_helpers import index_library, reference_ranking
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "cli-json.md"
 

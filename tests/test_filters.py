@@ -9,7 +9,8 @@ from clamp_desktop.engine.filters import (
 )
 from clamp_desktop.ingest.score import ScoreEntry
 from clamp_desktop.store import Library, queries
-from search_helpers import copy_score_folder, index_library
+from conftest import copy_score_folder
+from search_helpers import index_library
 
 
 @pytest.fixture(scope="module")

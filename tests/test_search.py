@@ -8,7 +8,8 @@ import pytest
 from clamp_desktop.engine import search as search_module
 from clamp_desktop.engine.search import search
 from clamp_desktop.store import Library
-from search_helpers import copy_score_folder, index_library, reference_ranking
+from conftest import copy_score_folder
+from search_helpers import index_library, reference_ranking
 
 QUERY = "a slow chorale in a minor key"
 

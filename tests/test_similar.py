@@ -11,7 +11,8 @@ from clamp_desktop.engine.similar import similar_to_file, similar_to_piece
 from clamp_desktop.errors import ConversionError
 from clamp_desktop.ingest import to_clamp_abc
 from clamp_desktop.store import Library
-from search_helpers import copy_score_folder, index_library, reference_ranking
+from conftest import copy_score_folder
+from search_helpers import index_library, reference_ranking
 
 
 @pytest.fixture(scope="module")
