@@ -19,43 +19,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-PROBE = """
-import time
-started = time.monotonic()
-import json, sys
-from clamp_desktop.ui.app import application
-from clamp_desktop.ui.main_window import MainWindow
-from clamp_desktop.ui.settings import Settings
-app = application(["bench"])
-window = MainWindow(Settings())
-window.show()
-while window.model.rowCount() == 0 and time.monotonic() - started < 60:
-    app.processEvents()
-print(json.dumps({"seconds": time.monotonic() - started, "torch": "torch" in sys.modules}))
-"""
-
-
-def build_library(db: Path, score: Path) -> None:
-    from clamp_desktop.ingest.score import read_score
-    from clamp_desktop.store import Library
-
-    entry = read_score(score)[0]
-    with Library(db) as library, library.atomic():
-        for file in range(100):
-            entries = [replace(entry, tune=t, metadata=dict(entry.metadata, title=f"Piece {file}-{t}"))
-                       for t in range(100)]
-            library.store_entries(str(score.parent / f"copy{file}.mxl"), f"hash{file}", 1, 1, "mxl", entries)
-        library.add_folder(score.parent)
-
 
 def cold_starts(runs: int, workdir: Path, score: Path) -> list[float]:
+    from clamp_desktop.ingest.score import read_score
+    from clamp_desktop.store.synthetic import library_of_copies
+
     db = workdir / "big.db"
-    build_library(db, score)
+    library_of_copies(db, read_score(score)[0], score.parent)
     config = workdir / "config"
     config.mkdir()
     (config / "settings.ini").write_text(f"[library]\ndb={db}\n[first_run]\ndone=true\n[watch]\nenabled=false\n")
@@ -63,7 +37,8 @@ def cold_starts(runs: int, workdir: Path, score: Path) -> list[float]:
     times = []
     for _ in range(runs):
         started = time.monotonic()
-        out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-m", "clamp_desktop.ui.startup_probe"], env=env,
+                             capture_output=True, text=True, check=True)
         wall = time.monotonic() - started
         times.append(wall)
         assert not json.loads(out.stdout.strip().splitlines()[-1])["torch"]
