@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
+from clamp_desktop.engine.models import model_name
 from clamp_desktop.engine.vectors import VectorIndex
 from clamp_desktop.model import normalize
 from clamp_desktop.store import Library
@@ -185,8 +186,8 @@ def test_a_saved_approximate_index_is_reused_and_brought_up_to_date(tmp_path, mo
     assert ann_file.exists() and ann_file.with_suffix(".keys.npz").exists()
 
     built = []
-    original = VectorIndex._build_ann
-    monkeypatch.setattr(VectorIndex, "_build_ann", lambda self: built.append(1) or original(self))
+    original = VectorIndex._new_ann
+    monkeypatch.setattr(VectorIndex, "_new_ann", lambda self: built.append(1) or original(self))
     # Later: one piece gone, one re-encoded onto the query, one new, also on the query.
     changed = vectors.copy()
     changed[7] = query
@@ -211,3 +212,40 @@ def test_an_unreadable_saved_index_is_rebuilt(tmp_path):
     query = embedding_like(1, seed=3)[0]
     assert index.search(query, 5)[0].tolist() == brute_force(np.arange(800), vectors, query, 5)[0].tolist()
     assert ann_file.stat().st_size > 1000                  # replaced by a real one
+
+
+def test_building_ahead_reports_progress_and_saves_the_graph(tmp_path):
+    vectors = embedding_like(1200, seed=5)
+    ann_file = tmp_path / "lib.usearch"
+    index = VectorIndex.from_vectors("m", np.arange(1200), vectors, exact_limit=100, ann_file=ann_file)
+    assert list(index.build_approximate(step=500)) == [(500, 1200), (1000, 1200), (1200, 1200)]
+    assert ann_file.exists() and index._ann is not None
+    assert list(index.build_approximate()) == []            # ready: nothing more to do
+    small = VectorIndex.from_vectors("m", np.arange(50), vectors[:50], ann_file=tmp_path / "small.usearch")
+    assert list(small.build_approximate()) == [] and not (tmp_path / "small.usearch").exists()
+
+
+def test_a_graph_left_half_built_is_dropped(tmp_path):
+    vectors = embedding_like(1200, seed=6)
+    ann_file = tmp_path / "lib.usearch"
+    index = VectorIndex.from_vectors("m", np.arange(1200), vectors, exact_limit=100, ann_file=ann_file)
+    steps = index.build_approximate(step=500)
+    next(steps)
+    steps.close()
+    assert index._ann is None and not ann_file.exists()
+    query = embedding_like(1, seed=7)[0]
+    assert index.search(query, 5)[0].tolist() == brute_force(np.arange(1200), vectors, query, 5)[0].tolist()
+
+
+def test_an_index_run_builds_a_large_librarys_approximate_index(tmp_path, score_folder, tiny_checkpoint,
+                                                                tiny_model, monkeypatch):
+    from clamp_desktop.engine import vectors
+
+    monkeypatch.setattr(vectors, "DEFAULT_EXACT_LIMIT", 4)   # "large" from 5 pieces on
+    stages = []
+    with Library(tmp_path / "lib.db") as library:
+        name = model_name(str(tiny_checkpoint))
+        run_to_end(LibraryIndexer(library, name, lambda: tiny_model, inline=True).run([score_folder]),
+                   lambda p: stages.append(p.stage))
+        assert "search index" in stages
+        assert vectors.ann_file_for(library, name).exists()   # the first search will not build it

@@ -32,6 +32,7 @@ from ..ingest.pool import ConverterPool, convert_inline
 from ..ingest.scanner import FoundFile, LibraryScanner, file_hash
 from ..ingest.score import read_score
 from ..store import Library
+from . import vectors
 
 COMMIT_EVERY = 200          # pieces per transaction
 COMMIT_SECONDS = 2.0        # ... or this often, whichever comes first
@@ -43,7 +44,7 @@ BAD_NAME_REASON = "the file name is not valid UTF-8; rename the file to index it
 
 @dataclass
 class Progress:
-    stage: str              # "scan", "convert", "encode", "done"
+    stage: str              # "scan", "convert", "encode", "search index", "done"
     done: int
     total: int
     detail: str = ""
@@ -271,9 +272,19 @@ class LibraryIndexer:
         finally:
             if encoder.is_alive():
                 encoder.stop()  # a closed (cancelled) job must not leave the thread waiting
+        if summary.encoded:
+            yield from self._prepare_search()
         summary.seconds = round(time.monotonic() - started, 2)
         yield Progress("done", 1, 1, "")
         return summary
+
+    def _prepare_search(self) -> Generator[Progress, None, None]:
+        """Build a large library's approximate index now, so the first search does not wait minutes for it."""
+        if self.library.counts()["pieces"] <= vectors.DEFAULT_EXACT_LIMIT:
+            return
+        index = vectors.index_for(self.library, self.model_name)
+        for added, total in index.build_approximate():
+            yield Progress("search index", added, total, "building the approximate search index")
 
     def _store_ready_vectors(self, encoder: _EncoderThread, block: bool) -> int:
         """Commit every finished batch of vectors; -1 when the encoder has ended."""

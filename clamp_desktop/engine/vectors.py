@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ ANN_EXPANSION_SEARCH = 1024   # candidate list while searching; measured at 100k
                               # 256 -> recall@10 0.95, 512 -> 0.99, 1024 -> 1.00 in ~6 ms
 ANN_DTYPE = "i8"              # int8 graph: built 2.3x faster than float16 at 100k (bench data) ...
 ANN_RESCORED = 4              # ... and its coarse distances are fixed by re-scoring 4k candidates in float32
+ANN_BUILD_STEP = 50_000       # vectors added between progress reports while building
 _OPEN_INDEXES = 4             # libraries x models kept in memory by index_for
 
 
@@ -102,10 +104,10 @@ def _best_first(ids: np.ndarray, cosines: np.ndarray, k: int) -> np.ndarray:
 class VectorIndex:
     """Normalised vectors of one model with their piece ids; exact or approximate top-k search."""
 
-    def __init__(self, model: str, *, exact_limit: int = DEFAULT_EXACT_LIMIT,
+    def __init__(self, model: str, *, exact_limit: int | None = None,
                  expansion_search: int = ANN_EXPANSION_SEARCH, ann_file: Path | None = None):
         self.model = model
-        self.exact_limit = exact_limit
+        self.exact_limit = DEFAULT_EXACT_LIMIT if exact_limit is None else exact_limit
         self.expansion_search = expansion_search
         self.ann_file = None if ann_file is None else Path(ann_file)
         self._ids = np.zeros(0, dtype=np.int64)
@@ -242,8 +244,8 @@ class VectorIndex:
         return Ranking(ids[best], cosines[best], total, _log_sum_exp(cosines[best]))
 
     def _ensure_ann(self):
-        if self._ann is None:
-            self._ann = self._load_ann() or self._build_ann()
+        for _ in self.build_approximate():
+            pass
         return self._ann
 
     def _new_ann(self):
@@ -252,13 +254,6 @@ class VectorIndex:
         return Index(ndim=self._matrix.shape[1], metric=MetricKind.IP, dtype=ANN_DTYPE,
                      connectivity=ANN_CONNECTIVITY, expansion_add=ANN_EXPANSION_ADD,
                      expansion_search=self.expansion_search)
-
-    def _build_ann(self):
-        ann = self._new_ann()
-        ann.add(self._ids, self._matrix, threads=0)    # 0: every core
-        if self.ann_file is not None:
-            _save_ann(ann, self.ann_file, self._ids, self._heads)
-        return ann
 
     def _load_ann(self):
         """The saved graph brought up to date, or None when there is none worth loading."""
@@ -285,10 +280,32 @@ class VectorIndex:
             ann.add(new_ids, new_rows, threads=0)
         return True
 
-    def build_approximate(self) -> None:
-        """Build the approximate index now (it is otherwise built on the first search that needs it)."""
+    def build_approximate(self, step: int = ANN_BUILD_STEP) -> Iterator[tuple[int, int]]:
+        """Make the approximate index ready now, yielding (vectors added, total) as the graph grows.
+
+        It is otherwise made on the first search that needs it, which takes
+        minutes for a million pieces.  A saved graph is loaded and patched
+        instead when there is one; a new graph is saved once complete.  Run it
+        to the end: a graph left half-built is dropped.  Nothing to do for an
+        index small enough to search exactly (see ``exact``) unless
+        ``exact_limit`` says otherwise.
+        """
         with self._lock:
-            self._ensure_ann()
+            if self._ann is not None or self.exact or not len(self._ids):
+                return
+            self._ann = self._load_ann()
+            if self._ann is not None:
+                return
+            ids, matrix, heads = self._ids, self._matrix, self._heads
+        ann = self._new_ann()
+        for start in range(0, len(ids), step):
+            ann.add(ids[start:start + step], matrix[start:start + step], threads=0)    # 0: every core
+            yield min(start + step, len(ids)), len(ids)
+        with self._lock:
+            if self._ids is ids and self._ann is None:    # no refresh changed the vectors meanwhile
+                self._ann = ann
+                if self.ann_file is not None:
+                    _save_ann(ann, self.ann_file, ids, heads)
 
 
 def _unchanged(old_ids: np.ndarray, old_heads: np.ndarray, ids: np.ndarray, heads: np.ndarray) -> np.ndarray:
