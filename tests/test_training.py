@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clamp_desktop.training.dataset import group_of, split_of
+from clamp_desktop.training.dataset import Example, group_of, oversample, split_of
 from clamp_desktop.training.descriptions import dropout_text, fields_of, full_text
 from clamp_desktop.training.facts import final_note_class, parse_key, parse_meter, piece_facts, quarter_bpm
 
@@ -44,6 +44,32 @@ def test_irish_reel_facts_come_from_the_collection_and_the_r_field():
     assert facts["ensemble"] == "melody" and facts["voices"] == 1
     text = full_text(fields_of(facts))
     assert "reel" in text and "Irish" in text and "2/2" in text
+
+
+def test_mood_words_follow_mode_tempo_and_genre_in_two_fields():
+    slow_minor = fields_of({"mode": "minor", "tempo": "slow"})
+    assert "sad" in slow_minor["mood"] and "calm" in slow_minor["character"]
+    reel = fields_of({"mode": "major", "genre": "reel"})
+    assert "happy" in reel["mood"] and "energetic" in reel["character"]
+    chorale = fields_of({"mode": "major", "genre": "chorale"})
+    assert "solemn" in chorale["character"]
+    # A church mode carries no settled mood; a piece with no facts gets neither field.
+    assert "mood" not in fields_of({"mode": "dorian"}) and not fields_of({}).keys() & {"mood", "character"}
+
+
+def test_rare_collections_and_genres_are_repeated_at_most_four_times():
+    def example(label, genre):
+        return Example(f"{label}-{genre}", np.zeros((1, 64), np.uint8), {"label": label, "genre": genre})
+
+    examples = ([example("folk", "song") for _ in range(100)] + [example("madrigals", "madrigal")] * 10
+                + [example("folk", "waltz")])
+    out = oversample(examples, min_per_collection=30, min_per_genre=2)
+    counts = {e.facts["genre"]: 0 for e in examples}
+    for e in out:
+        counts[e.facts["genre"]] += 1
+    assert counts == {"song": 100, "madrigal": 30, "waltz": 2}
+    assert len(oversample(examples, min_per_collection=1000, min_per_genre=0)) == 4 * len(examples)
+    assert oversample(examples, 0, 0) == examples
 
 
 def test_text_dropout_uses_a_random_subset_in_random_order():

@@ -37,6 +37,18 @@ _TEXTURE_WORDS = {
     "polyphonic": ["polyphonic", "contrapuntal texture", "interweaving independent voices"],
     "two-part": ["in two parts", "a two-voice texture"],
 }
+# The character a piece's mode and tempo conventionally carry: the words the
+# mood vocabulary (resources/vocabularies/mood.toml) asks about, which no
+# corpus metadata states.  Only major and minor: the church modes carry no
+# settled mood.  Dance tunes read as energetic whatever their key.
+_MOOD_WORDS = {
+    "minor": ["sad", "melancholy", "a sad, melancholic mood", "dark and sombre"],
+    "major": ["happy", "bright and cheerful", "a happy, cheerful mood"],
+    "slow": ["calm", "peaceful and tender"],
+    "fast": ["energetic", "full of energy"],
+    "sacred": ["solemn", "solemn and dignified"],
+}
+_DANCES = {"reel", "jig", "slip jig", "hornpipe", "strathspey", "clog dance", "fling", "polka", "march"}
 _ENSEMBLE_WORDS = {
     "string quartet": ["for string quartet", "for two violins, viola and cello", "chamber music for strings"],
     "choir": ["for choir", "for vocal ensemble", "choral music"],
@@ -139,10 +151,32 @@ def fields_of(facts: dict) -> dict[str, list[str]]:
             out["range"] = ["a wide range of more than two octaves", "wide range"]
         else:
             out["range"] = ["a range of more than an octave", "moderate range"]
+    out.update(mood_fields(facts))
     if length := facts.get("length"):
         words = {"short": ["short", "a short piece"], "medium": ["of medium length"],
                  "long": ["long", "a long, extended piece"]}[length]
         out["length"] = words
+    return out
+
+
+def mood_fields(facts: dict) -> dict[str, list[str]]:
+    """``mood`` (from the mode) and ``character`` (tempo, dance, sacred genre) phrasings, where known.
+
+    Two fields, so a text naming one ("Sad.") is true of every piece sharing
+    that one, whatever the other says.
+    """
+    out = {}
+    if words := _MOOD_WORDS.get(facts.get("mode")):
+        out["mood"] = list(words)
+    character = []
+    if facts.get("tempo") in ("slow", "fast"):
+        character += _MOOD_WORDS[facts["tempo"]]
+    elif facts.get("genre") in _DANCES:
+        character += _MOOD_WORDS["fast"]
+    if facts.get("genre") in ("chorale", "mass movement"):
+        character += _MOOD_WORDS["sacred"]
+    if character:
+        out["character"] = character
     return out
 
 

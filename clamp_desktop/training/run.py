@@ -25,7 +25,7 @@ from ..model.checkpoint import (
 )
 from ..model.network import ClampNetwork
 from .corpus import prepare_corpus
-from .dataset import TextTable, assign_splits, build_examples, save_split
+from .dataset import TextTable, assign_splits, build_examples, oversample, save_split
 from .facts import piece_facts
 from .trainer import pooled_text_features, train_contrastive, train_masked_music
 
@@ -58,6 +58,8 @@ class CorpusOptions:
     full_text_rate: float = 0.2
     max_train_pieces: int = 0          # 0: all; otherwise a seeded sample of the train split
     max_per_collection: int = 1500     # 0: no cap; else at most this many training pieces per collection
+    min_per_collection: int = 0        # contrastive epochs repeat rarer collections' pieces up to this many
+    min_per_genre: int = 0             # ... and rarer genres' (each piece at most 4 times)
     sources: list[str] | None = None   # corpus files to use (None: every convertible file)
     threads: int = 1                   # 0: torch's default (1 is faster on a shared 2-core CPU)
     extra: dict = field(default_factory=dict)
@@ -227,7 +229,10 @@ def train_from_corpus(out_dir: Path, opts: CorpusOptions, cache_dir: Path | None
 
     mmm = train_masked_music(network, examples, steps=opts.mmm_steps, batch_size=opts.batch_size,
                              patch_budget=opts.patch_budget, lr=opts.mmm_lr, seed=opts.seed, log=log)
-    contrastive = train_contrastive(network, examples, features, epochs=opts.epochs,
+    balanced = oversample(examples, opts.min_per_collection, opts.min_per_genre)
+    if len(balanced) > len(examples):
+        log(f"contrastive epochs see {len(balanced)} pieces (rare collections and genres repeated)")
+    contrastive = train_contrastive(network, balanced, features, epochs=opts.epochs,
                                     batch_size=opts.batch_size, patch_budget=opts.patch_budget,
                                     lr=opts.lr, proj_lr=opts.proj_lr, full_text_rate=opts.full_text_rate,
                                     seed=opts.seed, log=log)
