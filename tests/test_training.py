@@ -245,6 +245,7 @@ def test_bundled_model_ranks_obvious_queries_sensibly(bundled_and_untrained, cor
         ("a piece in 6/8", lambda f: f.get("meter") == "6/8"),
         ("music for string quartet", lambda f: f.get("ensemble") == "string quartet"),
         ("a chorale by Bach", lambda f: f.get("genre") == "chorale"),
+        ("a sad, melancholy melody", lambda f: f.get("mode") == "minor"),
     ]
     for query, predicate in checks:
         trained_gap = _mean_rank_gap(model, pieces, query, predicate)
