@@ -103,7 +103,7 @@ def main() -> int:
         os.environ[f"CLAMP_DESKTOP_{name}"] = str(home / name.lower())
     OUT.mkdir(parents=True, exist_ok=True)
 
-    from clamp_desktop.ui.app import application
+    from clamp_desktop.ui.app import application, dispose_windows
     from clamp_desktop.ui.first_run import FirstRunDialog
     from clamp_desktop.ui.main_window import MainWindow
     from clamp_desktop.ui.settings import Settings
@@ -181,6 +181,7 @@ def main() -> int:
     grab(about, "about")
     about.close()
     window.close()
+    dispose_windows(app)
     shutil.rmtree(home, ignore_errors=True)
     return 0
 

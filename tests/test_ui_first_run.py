@@ -95,3 +95,17 @@ def test_first_start_asks_then_opens_the_window_and_indexes_the_folder(qtbot, tm
     qtbot.addWidget(again)
     assert len(asked) == 1 and again.first_run is None
     again.close()
+
+
+def test_quitting_deletes_the_dialogs_that_outlive_their_function(qtbot, tmp_path):
+    from clamp_desktop.ui.app import application, dispose_windows
+
+    app = application()
+
+    def first_start():     # as open_main_window: nothing keeps a reference once it returns
+        FirstRunDialog(Settings(tmp_path / "settings.ini")).show()
+
+    first_start()
+    assert any(isinstance(w, FirstRunDialog) for w in app.topLevelWidgets())   # its slots keep it alive
+    dispose_windows(app)
+    assert not any(isinstance(w, FirstRunDialog) for w in app.topLevelWidgets())

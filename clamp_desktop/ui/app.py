@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -27,6 +27,22 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName("io.github.clamp_desktop.ClampDesktop")  # packaging/linux/*.desktop
     app.setWindowIcon(app_icon())
     return app
+
+
+def dispose_windows(app: QApplication) -> None:
+    """Close and delete every top-level window now, while the application object still exists.
+
+    Otherwise they go with the interpreter's exit, in an arbitrary order and
+    some after the application; PySide6 has crashed there in this project's
+    tests and screenshot runs ("shared QObject was deleted directly").  The
+    first-run dialog, for one, outlives ``open_main_window``: its connected
+    slots keep it alive until the end.
+    """
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
 
 
 def open_main_window(settings: Settings | None = None, window_state: WindowState | None = None):
@@ -52,11 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     app = application(argv[:1])
     window = open_main_window()
     if window is None:
+        dispose_windows(app)
         return 0
     opened = [arg for arg in argv[1:] if Path(arg).is_file()]
     if opened:
         window.similar_to_file(str(Path(opened[0]).resolve()))
-    return app.exec()
+    code = app.exec()
+    dispose_windows(app)
+    return code
 
 
 if __name__ == "__main__":
