@@ -81,6 +81,14 @@ CLASS_TASKS = {
     "mode": ("mode", ["A piece in a {} key.", "This music is in {} mode.", "{} tonality"]),
     "ensemble": ("ensemble", ["Music for {}.", "A piece written for {}.", "{}"]),
 }
+# (e) The app's own tag vocabularies (resources/vocabularies): the truth of a
+# test piece as one of a vocabulary's labels, or None when it has none there.
+TAG_TRUTH = {
+    "composer": lambda f: f.get("composer") or ("Traditional" if f.get("era") == "traditional" else None),
+    "era": lambda f: f.get("era"),
+    "genre": lambda f: {"mass movement": "mass", "slip jig": "jig"}.get(f.get("genre"), f.get("genre")),
+    "ensemble": lambda f: {"choir": "mixed choir", "piano": "solo piano"}.get(f.get("ensemble"), f.get("ensemble")),
+}
 ENSEMBLE_WORDS = {"melody": "a single melody instrument", "choir": "choir", "string quartet": "string quartet",
                   "piano": "piano"}
 _STOP = {"a", "an", "the", "of", "in", "for", "by", "and", "from", "piece", "music", "to", "with", "is",
@@ -227,6 +235,30 @@ def eval_classification(system: System, facts: list[dict], min_count: int = 5) -
     return out
 
 
+def eval_tagging(system: System, facts: list[dict]) -> dict:
+    """Top-1 accuracy of the app's zero-shot tagging: every label of a built-in vocabulary, its template."""
+    from clamp_desktop.engine.tagging import builtin_vocabulary_files, fill_template, read_vocabulary
+
+    vocabularies = {v.name: v for v in map(read_vocabulary, builtin_vocabulary_files())}
+    out = {}
+    for name, truth_of in TAG_TRUTH.items():
+        labels = list(vocabularies[name].labels)
+        values = [truth_of(f) for f in facts]
+        keep = [i for i, v in enumerate(values) if v in labels]
+        truth = np.array([labels.index(values[i]) for i in keep])
+        if system.model is None:
+            sims = np.array([[len(tokens(label) & system.docs[i]) for label in labels] for i in keep], dtype=float)
+        else:
+            prompts = [fill_template(vocabularies[name].template, label) for label in labels]
+            sims = system.music[keep] @ normalize(system.model.encode_text(prompts)).T
+        predicted = sims.argmax(axis=1)
+        present = sorted(set(truth.tolist()))
+        out[name] = {"accuracy": float((predicted == truth).mean()),
+                     "balanced_accuracy": float(np.mean([(predicted[truth == c] == c).mean() for c in present])),
+                     "n": len(keep), "labels": len(labels), "truths": dict(Counter(values[i] for i in keep))}
+    return out
+
+
 def eval_exact(system: System, records: list[dict]) -> dict:
     from clamp_desktop.training.descriptions import fields_of, full_text
 
@@ -275,6 +307,7 @@ def run(model_name: str, limit: int | None, seed: int) -> dict:
             "classification": eval_classification(system, facts),
             "exact": eval_exact(system, records),
             "neighbours": eval_neighbours(system, facts),
+            "tagging": eval_tagging(system, facts),
         }
     results["seconds"] = round(time.perf_counter() - started, 1)
     return results
@@ -303,6 +336,9 @@ def table(results: dict) -> str:
     for measure in ("MRR", "HR@1", "HR@10"):
         row(f"(c) exact piece {measure}", lambda r, m=measure: r["exact"][m])
     row("(d) same composer/collection in 10-NN", lambda r: r["neighbours"]["same_label@10"])
+    for name in TAG_TRUTH:
+        row(f"(e) tagging: {name} accuracy", lambda r, v=name: r["tagging"][v]["accuracy"])
+        row(f"(e) tagging: {name} balanced acc.", lambda r, v=name: r["tagging"][v]["balanced_accuracy"])
     lines += ["", "| query | relevant | " + " | ".join(systems) + " |", "|---|---|" + "---|" * len(systems)]
     first = results["systems"][systems[0]]["queries"]
     for i, q in enumerate(first):

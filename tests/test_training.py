@@ -72,6 +72,36 @@ def test_rare_collections_and_genres_are_repeated_at_most_four_times():
     assert oversample(examples, 0, 0) == examples
 
 
+def test_tag_targets_name_the_vocabulary_labels_the_facts_make_true():
+    from clamp_desktop.training.tags import TagTargets, tag_truths
+
+    chorale = {"composer": "Johann Sebastian Bach", "era": "Baroque", "genre": "chorale", "mode": "minor",
+               "ensemble": "choir", "texture": "homophonic", "meter": "4/4"}
+    truths = tag_truths(chorale)
+    assert truths["composer"] == ["Johann Sebastian Bach"] and truths["ensemble"] == ["mixed choir"]
+    assert set(truths["mood"]) == {"sad", "melancholic", "solemn"} and truths["meter"] == ["4/4"]
+    assert tag_truths({"era": "traditional", "label": "O'Neill's Irish tunes", "ensemble": "melody"}) == {
+        "composer": ["Traditional"], "ensemble": ["fiddle"]}
+    targets = TagTargets.builtin()
+    row = targets.targets(chorale)
+    for (start, end), vocabulary in zip(targets.spans, targets.vocabularies):
+        assert row[start:end].sum() == pytest.approx(1.0 if vocabulary.name in truths else 0.0)
+    prompts = [targets.prompts[i] for i in np.nonzero(row)[0]]
+    assert "This piece of music is composed by Johann Sebastian Bach." in prompts
+
+
+def test_the_tagging_loss_only_counts_vocabularies_a_piece_has_a_label_in():
+    import torch
+
+    from clamp_desktop.training.trainer import tagging_loss
+
+    logits = torch.tensor([[4.0, 0.0, 0.0, 9.0], [0.0, 0.0, 0.0, 0.0]])
+    targets = torch.tensor([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    loss = tagging_loss(logits, targets, [(0, 2), (2, 4)])
+    assert float(loss) == pytest.approx(float(-torch.log_softmax(torch.tensor([4.0, 0.0]), 0)[0]))
+    assert tagging_loss(logits, torch.zeros_like(targets), [(0, 2), (2, 4)]) is None
+
+
 def test_text_dropout_uses_a_random_subset_in_random_order():
     fields = {"a": ["alpha"], "b": ["beta"], "c": ["gamma"]}
     rng = random.Random(0)

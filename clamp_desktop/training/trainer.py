@@ -191,15 +191,43 @@ def soft_infonce(logits: torch.Tensor, positives: torch.Tensor) -> torch.Tensor:
     return (music_to_text + text_to_music) / 2
 
 
+def tagging_loss(logits: torch.Tensor, targets: torch.Tensor, spans: Sequence[tuple[int, int]]) -> torch.Tensor | None:
+    """Cross-entropy within each vocabulary (a span of label columns) for the pieces it has a true label for."""
+    losses = []
+    for start, end in spans:
+        wanted = targets[:, start:end]
+        known = wanted.sum(dim=1) > 0
+        if known.any():
+            losses.append(-(wanted[known] * logits[known, start:end].log_softmax(dim=1)).sum(dim=1))
+    return torch.cat(losses).mean() if losses else None
+
+
+@dataclass
+class TagTask:
+    """The tagging loss's inputs: label-prompt features, per-example targets, vocabulary spans, weight."""
+
+    features: np.ndarray            # [labels, text hidden] pooled text-encoder features of the prompts
+    targets: np.ndarray             # [examples, labels] see ``training.tags.TagTargets.targets``
+    spans: list[tuple[int, int]]
+    weight: float
+
+
 def train_contrastive(network: ClampNetwork, examples: Sequence[Example], text_features: np.ndarray, *,
                       epochs: float, batch_size: int = 64, patch_budget: int = 8192, lr: float = 5e-4,
                       proj_lr: float | None = None, full_text_rate: float = 0.2, seed: int = 0,
-                      train_encoder: bool = True, log: Log | None = None,
+                      train_encoder: bool = True, tags: TagTask | None = None, log: Log | None = None,
                       log_every: int = 50) -> StageResult:
-    """Symmetric InfoNCE between music vectors and frozen-text-encoder features, ``epochs`` passes."""
+    """Symmetric InfoNCE between music vectors and frozen-text-encoder features, ``epochs`` passes.
+
+    With ``tags``, each step also adds ``tags.weight`` x the tagging loss: the
+    same music vectors against every label prompt of the tag vocabularies.
+    """
     rng = random.Random(seed + 1)
     torch.manual_seed(seed + 1)
     feats = torch.from_numpy(np.ascontiguousarray(text_features, dtype=np.float32))
+    if tags is not None:
+        tag_feats = torch.from_numpy(np.ascontiguousarray(tags.features, dtype=np.float32))
+        tag_targets = torch.from_numpy(np.ascontiguousarray(tags.targets, dtype=np.float32))
     logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     encoder_params = list(network.music_enc.parameters()) if train_encoder else []
     for p in network.music_enc.parameters():
@@ -236,8 +264,13 @@ def train_contrastive(network: ClampNetwork, examples: Sequence[Example], text_f
             ids, mask = pad_patches(examples, batch)
             music = nn.functional.normalize(network.music_features(ids, mask), dim=-1)
             text = nn.functional.normalize(network.text_proj(feats[text_ids]), dim=-1)
-            logits = logit_scale.clamp(max=math.log(100)).exp() * music @ text.t()
-            loss = soft_infonce(logits, compatibility(examples, batch, variants))
+            scale = logit_scale.clamp(max=math.log(100)).exp()
+            loss = soft_infonce(scale * music @ text.t(), compatibility(examples, batch, variants))
+            if tags is not None:
+                labels = nn.functional.normalize(network.text_proj(tag_feats), dim=-1)
+                extra = tagging_loss(scale * music @ labels.t(), tag_targets[batch], tags.spans)
+                if extra is not None:
+                    loss = loss + tags.weight * extra
             losses.append(_optimizer_step(optimizer, loss, [p for g in groups for p in g["params"]]))
             step += 1
             if log and (step % log_every == 0 or step == steps):
