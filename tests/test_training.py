@@ -284,6 +284,25 @@ def test_bundled_model_ranks_obvious_queries_sensibly(bundled_and_untrained, cor
 
 
 @needs_bundled
+def test_bundled_model_tags_with_the_builtin_vocabularies(bundled_and_untrained, corpus):
+    from clamp_desktop.engine.tagging import builtin_vocabulary_files, read_vocabulary
+    from clamp_desktop.model import normalize
+    from clamp_desktop.training.tags import tag_truths
+
+    model, _ = bundled_and_untrained
+    pieces = _pieces(corpus)
+    music = normalize(model.encode_music([abc for abc, _ in pieces]))
+    for vocabulary in map(read_vocabulary, builtin_vocabulary_files()):
+        if vocabulary.name not in ("composer", "era", "genre", "ensemble"):
+            continue
+        best = (music @ normalize(model.encode_text(vocabulary.prompts())).T).argmax(axis=1)
+        truths = [tag_truths(facts).get(vocabulary.name) for _, facts in pieces]
+        judged = [(vocabulary.labels[b], t) for b, t in zip(best, truths) if t]
+        right = sum(label in truth for label, truth in judged)
+        assert judged and right >= 0.8 * len(judged), (vocabulary.name, judged)
+
+
+@needs_bundled
 def test_bundled_model_loads_offline_with_no_hub(monkeypatch):
     from clamp_desktop.model import hub, load_clamp
 
