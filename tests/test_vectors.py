@@ -203,6 +203,15 @@ def test_a_saved_approximate_index_is_reused_and_brought_up_to_date(tmp_path, mo
     assert set(want.tolist()) - {ids[4]} <= set(got.tolist()) | set(want[8:].tolist())
 
 
+def assert_approximately(got: np.ndarray, want: np.ndarray) -> None:
+    """An approximate top-5: the best piece found, and at most one of the five missed.
+
+    The graph is built on every core, so it differs from run to run; int8
+    distances can push a near-tie just outside the candidates re-scored.
+    """
+    assert got[0] == want[0] and len(set(got.tolist()) & set(want.tolist())) >= 4, (got, want)
+
+
 def test_an_unreadable_saved_index_is_rebuilt(tmp_path):
     ann_file = tmp_path / "lib.usearch"
     ann_file.write_bytes(b"not an index")
@@ -210,7 +219,7 @@ def test_an_unreadable_saved_index_is_rebuilt(tmp_path):
     vectors = embedding_like(800, seed=2)
     index = VectorIndex.from_vectors("m", np.arange(800), vectors, exact_limit=100, ann_file=ann_file)
     query = embedding_like(1, seed=3)[0]
-    assert index.search(query, 5)[0].tolist() == brute_force(np.arange(800), vectors, query, 5)[0].tolist()
+    assert_approximately(index.search(query, 5)[0], brute_force(np.arange(800), vectors, query, 5)[0])
     assert ann_file.stat().st_size > 1000                  # replaced by a real one
 
 
@@ -234,7 +243,7 @@ def test_a_graph_left_half_built_is_dropped(tmp_path):
     steps.close()
     assert index._ann is None and not ann_file.exists()
     query = embedding_like(1, seed=7)[0]
-    assert index.search(query, 5)[0].tolist() == brute_force(np.arange(1200), vectors, query, 5)[0].tolist()
+    assert_approximately(index.search(query, 5)[0], brute_force(np.arange(1200), vectors, query, 5)[0])
 
 
 def test_an_index_run_builds_a_large_librarys_approximate_index(tmp_path, score_folder, tiny_checkpoint,
