@@ -83,7 +83,10 @@ def copy_score_folder(folder: Path) -> Path:
 # the test process only.  Once pytest has reported, leave without that teardown.
 # Tracked in the session notes: find the object and delete it in its fixture.
 # CLAMP_TESTS_QT_TEARDOWN=1 keeps the teardown, to hunt for it: the UI and worker
-# test files together abort about one run in two; each file alone never did (3 runs each).
+# test files together aborted about one run in two (2026-11-24); each file alone never
+# did (3 runs each).  Since ui.app.dispose_windows (2026-11-25): every Qt test file
+# together 3 runs and the whole suite 1 run with the teardown kept, none aborted; the
+# exit stays until more runs say the same.
 
 def pytest_sessionfinish(session, exitstatus):
     session.config._clamp_exit_status = int(exitstatus)
