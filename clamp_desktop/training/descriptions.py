@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import random
 
+from .facts import mood_keys
+
 _NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
 _ERA_WORDS = {
     "Medieval": ["medieval music", "from the Middle Ages", "a fourteenth-century piece"],
@@ -37,18 +39,16 @@ _TEXTURE_WORDS = {
     "polyphonic": ["polyphonic", "contrapuntal texture", "interweaving independent voices"],
     "two-part": ["in two parts", "a two-voice texture"],
 }
-# The character a piece's mode and tempo conventionally carry: the words the
-# mood vocabulary (resources/vocabularies/mood.toml) asks about, which no
-# corpus metadata states.  Only major and minor: the church modes carry no
-# settled mood.  Dance tunes read as energetic whatever their key.
+# Phrasings of ``facts.mood_keys``: the words the mood vocabulary
+# (resources/vocabularies/mood.toml) asks about.  Dance tunes read as energetic.
 _MOOD_WORDS = {
     "minor": ["sad", "melancholy", "a sad, melancholic mood", "dark and sombre"],
     "major": ["happy", "bright and cheerful", "a happy, cheerful mood"],
     "slow": ["calm", "peaceful and tender"],
     "fast": ["energetic", "full of energy"],
+    "dance": ["energetic", "full of energy"],
     "sacred": ["solemn", "solemn and dignified"],
 }
-_DANCES = {"reel", "jig", "slip jig", "hornpipe", "strathspey", "clog dance", "fling", "polka", "march"}
 _ENSEMBLE_WORDS = {
     "string quartet": ["for string quartet", "for two violins, viola and cello", "chamber music for strings"],
     "choir": ["for choir", "for vocal ensemble", "choral music"],
@@ -165,17 +165,9 @@ def mood_fields(facts: dict) -> dict[str, list[str]]:
     Two fields, so a text naming one ("Sad.") is true of every piece sharing
     that one, whatever the other says.
     """
-    out = {}
-    if words := _MOOD_WORDS.get(facts.get("mode")):
-        out["mood"] = list(words)
-    character = []
-    if facts.get("tempo") in ("slow", "fast"):
-        character += _MOOD_WORDS[facts["tempo"]]
-    elif facts.get("genre") in _DANCES:
-        character += _MOOD_WORDS["fast"]
-    if facts.get("genre") in ("chorale", "mass movement"):
-        character += _MOOD_WORDS["sacred"]
-    if character:
+    keys = mood_keys(facts)
+    out = {"mood": list(_MOOD_WORDS[k]) for k in keys if k in ("minor", "major")}
+    if character := [word for k in keys if k not in ("minor", "major") for word in _MOOD_WORDS[k]]:
         out["character"] = character
     return out
 

@@ -295,6 +295,27 @@ def _essen_genre(text: str) -> str | None:
     return None
 
 
+_DANCES = {"reel", "jig", "slip jig", "hornpipe", "strathspey", "clog dance", "fling", "polka", "march"}
+
+
+def mood_keys(facts: dict) -> list[str]:
+    """The moods a piece's facts carry by convention, which no corpus metadata states.
+
+    "minor" or "major" from the mode (the church modes carry no settled mood);
+    "slow" or "fast" from the tempo, or "dance" for a dance tune with no tempo
+    word; "sacred" for chorales and mass movements.  ``training.descriptions``
+    phrases them and ``training.tags`` turns them into mood labels.
+    """
+    keys = [facts["mode"]] if facts.get("mode") in ("minor", "major") else []
+    if facts.get("tempo") in ("slow", "fast"):
+        keys.append(facts["tempo"])
+    elif facts.get("genre") in _DANCES:
+        keys.append("dance")
+    if facts.get("genre") in ("chorale", "mass movement"):
+        keys.append("sacred")
+    return keys
+
+
 def piece_facts(record: dict) -> dict:
     """Facts of one prepared piece (see ``training.corpus``); missing facts are left out."""
     abc, meta, raw = record["abc"], record.get("metadata", {}), record.get("abc_fields", {})

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.tagging import Vocabulary, builtin_vocabulary_files, fill_template, read_vocabulary
+from .facts import mood_keys
 
 _GENRE_TAGS = {
     "chorale": ["chorale"], "madrigal": ["madrigal"], "mass movement": ["mass"], "reel": ["reel"],
@@ -36,8 +37,11 @@ _FIDDLE_COLLECTIONS = {"O'Neill's Irish tunes", "Ryan's Mammoth fiddle tunes", "
 # Training-only: the meters of the corpus, said the way a user would ask.
 METER_VOCABULARY = Vocabulary("meter", "This piece of music is in {meter} time.",
                               ("2/4", "4/4", "6/8", "3/4", "2/2", "4/2", "3/8", "9/8", "3/2", "6/4", "12/8"))
+# Mood labels of ``facts.mood_keys``.  "dance" names none: the shipped model was
+# trained without it (descriptions call dance tunes energetic; worth adding here
+# on the next retraining).
 _MOOD_TAGS = {"minor": ["sad", "melancholic"], "major": ["happy"], "slow": ["calm", "peaceful"],
-              "fast": ["energetic"]}
+              "fast": ["energetic"], "sacred": ["solemn"]}
 
 
 def tag_truths(facts: dict) -> dict[str, list[str]]:
@@ -58,12 +62,7 @@ def tag_truths(facts: dict) -> dict[str, list[str]]:
         out["ensemble"] = ["fiddle"] if facts.get("label") in _FIDDLE_COLLECTIONS else ["solo voice"]
     if facts.get("texture") in ("monophonic", "homophonic", "polyphonic"):
         out["texture"] = [facts["texture"]]
-    moods = list(_MOOD_TAGS.get(facts.get("mode"), []))
-    if facts.get("tempo") in ("slow", "fast"):
-        moods += _MOOD_TAGS[facts["tempo"]]
-    if facts.get("genre") in ("chorale", "mass movement"):
-        moods.append("solemn")
-    if moods:
+    if moods := [label for key in mood_keys(facts) for label in _MOOD_TAGS.get(key, [])]:
         out["mood"] = moods
     if facts.get("genre") == "chorale":
         out["form"] = ["chorale harmonisation"]
