@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 
@@ -32,10 +33,29 @@ db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), default=None,
     help="Library database (default: $CLAMP_DESKTOP_DB or library.db in the user data folder).",
 )
-model_option = click.option(
+_model_name_option = click.option(
     "--model", "model", default=None,
     help="A registry name (see 'clamp-desktop model list') or a checkpoint folder.",
 )
+_whole_pieces_option = click.option(
+    "--whole-pieces", is_flag=True, envvar="CLAMP_DESKTOP_WHOLE_PIECES",
+    help="Read long pieces whole, in segments, with a model trained on their beginnings "
+         "(published CLaMP v1); models trained on whole pieces always do. Vectors are stored apart.",
+)
+
+
+def model_option(command):
+    """``--model`` and ``--whole-pieces``, folded into the one model request the command sees as ``model``."""
+
+    @functools.wraps(command)
+    def folded(*args, whole_pieces: bool = False, **kwargs):
+        if whole_pieces:
+            from ..model.registry import with_whole_pieces
+
+            kwargs["model"] = with_whole_pieces(kwargs.get("model"))
+        return command(*args, **kwargs)
+
+    return _model_name_option(_whole_pieces_option(folded))
 device_option = click.option("--device", default=None, help="cpu, cuda or mps (default: the best available).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 

@@ -46,10 +46,19 @@ def print_summary(summary, db: Path, as_json: bool) -> None:
     click.echo(
         f"added {summary.added}, updated {summary.updated}, moved {summary.moved}, "
         f"removed {summary.removed}, unchanged {summary.unchanged}, failed {summary.failed}, "
-        f"encoded {summary.encoded} in {summary.seconds:.1f} s ({summary.model})"
+        f"repaired {summary.repaired}, encoded {summary.encoded} in {summary.seconds:.1f} s ({summary.model})"
     )
+    click.echo(still_failing_line(summary.still_failing))
     for path, error in summary.failures:
         click.echo(f"  failed: {path}: {error}")
+    for path, note in summary.notices:
+        click.echo(f"  notice: {path}: {note}")
+
+
+def still_failing_line(count: int) -> str:
+    if not count:
+        return "every file in the library was converted"
+    return f"{count} file{'s' if count != 1 else ''} in the library still not converted (see 'clamp-desktop status')"
 
 
 @cli.command()
@@ -77,6 +86,7 @@ def library_status(db: Path) -> dict:
             **counts,
             "models": library.models(),
             "failures": library.failures(),
+            "notices": library.notices(),
         }
     size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file() and not p.name.endswith(".lock"))
     data["size_bytes"] = size
@@ -98,9 +108,13 @@ def status(db_path, as_json):
         return
     click.echo(f"library: {data['db']} ({data['size_bytes'] / 1e6:.1f} MB)")
     click.echo(f"folders: {', '.join(data['folders']) or '(none)'}")
-    click.echo(f"pieces: {data['pieces']} from {data['files']} files, {data['failed']} failed")
+    click.echo(f"pieces: {data['pieces']} from {data['files']} files, {data['files_failing']} files not converted "
+               f"({data['listed_without_music']} of them listed by their metadata), "
+               f"{data['repaired']} converted after a repair")
     click.echo(f"default model: {data['default_model']}")
     for name, count in data["models"].items():
         click.echo(f"vectors: {count} from {name}")
     for failure in data["failures"]:
         click.echo(f"  failed: {failure['path']}: {failure['error']}")
+    for notice in data["notices"]:
+        click.echo(f"  notice: {notice['path']}: {notice['note']}")

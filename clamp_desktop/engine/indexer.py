@@ -62,10 +62,14 @@ class IndexSummary:
     seconds: float = 0.0
     model: str | None = None
     failures: list[tuple[str, str]] = field(default_factory=list)
+    repaired: int = 0               # pieces of this run converted from a repaired copy (a notice)
+    notices: list[tuple[str, str]] = field(default_factory=list)
+    still_failing: int = 0          # files of the library not converted after this run, old failures included
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["failures"] = [{"path": p, "error": e} for p, e in self.failures]
+        data["notices"] = [{"path": p, "note": n} for p, n in self.notices]
         return data
 
 
@@ -95,6 +99,19 @@ def library_path(path: str) -> str:
 
 def _under(path: str, folders: list[str]) -> bool:
     return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
+
+
+def _count_notices(summary: IndexSummary, path: str, entries: list) -> bool:
+    """Count repaired pieces (notices) and unconverted ones (failures, though listed); True for the latter."""
+    for entry in entries:
+        if entry.conversion_note:
+            summary.repaired += 1
+            summary.notices.append((path, entry.conversion_note))
+    errors = [entry.error for entry in entries if entry.error]
+    if errors:
+        summary.failed += 1
+        summary.failures.append((path, errors[0]))
+    return bool(errors)
 
 
 def _convert_job(item: tuple[str, str]) -> list:
@@ -274,6 +291,7 @@ class LibraryIndexer:
                 encoder.stop()  # a closed (cancelled) job must not leave the thread waiting
         if summary.encoded:
             yield from self._prepare_search()
+        summary.still_failing = self.library.counts()["files_failing"]
         summary.seconds = round(time.monotonic() - started, 2)
         yield Progress("done", 1, 1, "")
         return summary
@@ -322,8 +340,10 @@ class LibraryIndexer:
                         ids = self.library.store_entries(path, digest, file.size, file.mtime_ns, suffix, entries)
                         # a re-saved file whose music did not change keeps its vector
                         ready.extend((pid, entry.abc) for pid, entry in zip(ids, entries)
-                                     if self.library.vector(pid, self.model_name) is None)
-                        if kind == "added":
+                                     if entry.abc is not None and self.library.vector(pid, self.model_name) is None)
+                        if _count_notices(summary, path, entries):
+                            pass  # counted as failed: listed by its metadata, not converted
+                        elif kind == "added":
                             summary.added += 1
                         else:
                             summary.updated += 1

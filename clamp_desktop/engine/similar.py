@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import ConversionError
 from ..ingest.scanner import file_hash
 from ..ingest.score import read_score
 from ..model.linalg import normalize
@@ -41,6 +42,8 @@ def similar_to_file(library, path: str | Path, model_name: str, load_model: Call
     Raises ConversionError (one line) when the file cannot be read as a score.
     """
     entries = read_score(path)
+    if entries[0].abc is None:
+        raise ConversionError(entries[0].error)
     index = index_for(library, model_name)
     if not len(index):
         return SearchResult([], 0, f"No piece has a vector from {model_name} yet; index the library "

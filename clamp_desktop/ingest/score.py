@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConversionError
-from .convert import musicxml_bytes_to_clamp_abc
+from .convert import Unconvertible, convert_for_library
 from .formats import abc_tune_to_musicxml, read_text, score_file_to_musicxml, split_abc_tunes
 from .metadata import read_musicxml_metadata
 from .musicxml import MUSICXML_SUFFIXES, read_musicxml_bytes
@@ -28,13 +28,18 @@ class ScoreEntry:
     """One piece: a file holds one, a multi-tune ABC file holds several (``tune`` 0, 1, ...)."""
 
     tune: int
-    abc: str
+    abc: str | None             # None: listed by its metadata only, ``error`` says why
     metadata: dict = field(default_factory=dict)
+    conversion_note: str | None = None   # what a repaired conversion removed (a notice)
+    error: str | None = None
 
 
 def _musicxml_entry(data: bytes, path: Path, tune: int = 0) -> ScoreEntry:
-    abc = musicxml_bytes_to_clamp_abc(data, path.stem)
-    return ScoreEntry(tune, abc, read_musicxml_metadata(data, path))
+    try:
+        conversion = convert_for_library(data, path.stem)
+    except Unconvertible as exc:
+        return ScoreEntry(tune, None, read_musicxml_metadata(data, path), error=str(exc))
+    return ScoreEntry(tune, conversion.abc, read_musicxml_metadata(data, path), conversion.repair_note)
 
 
 def _converted_entry(data: bytes, path: Path, tune: int = 0) -> ScoreEntry:

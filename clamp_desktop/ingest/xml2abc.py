@@ -25,6 +25,15 @@ from abcforge.vendor.xml2abc import xml2abc as _xml2abc
 
 from ..errors import ConversionError
 
+
+class ConverterStopped(ConversionError):
+    """xml2abc raised on something in a well-formed score (a mark it does not read): a repaired copy may convert."""
+
+    def __init__(self, message: str, measure: int | None = None, part: int | None = None):
+        super().__init__(message)
+        self.measure = measure      # xml2abc's count of measures (1-based) when it stopped, if known
+        self.part = part
+
 _xml2abc.E = ElementTree     # the original's parser (see above)
 XML2ABC_VERSION = _xml2abc.VERSION
 # The largest real scores give a few MiB of ABC; a tiny file can ask for far more
@@ -46,17 +55,21 @@ def musicxml_to_abc(data: bytes, name: str = "score") -> str:
     output.outfile = buffer
     _xml2abc.abcOut = output
     messages = io.StringIO()
+    parser = _xml2abc.Parser(options)
     try:
         # xml2abc tests elements for truth, which lxml warns about on every score.
         with contextlib.redirect_stderr(messages), warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            _xml2abc.Parser(options).parse(io.BytesIO(data))
+            parser.parse(io.BytesIO(data))
     except RecursionError as exc:
         raise ConversionError("xml2abc failed: the score nests too deeply") from exc
     except MemoryError as exc:
         raise ConversionError("xml2abc ran out of memory (the converter's size limit); refused") from exc
-    except Exception as exc:  # xml2abc raises bare errors on malformed scores
-        raise ConversionError(f"xml2abc failed: {type(exc).__name__}: {exc}"[:300]) from exc
+    except ElementTree.ParseError as exc:
+        raise ConversionError(f"xml2abc failed: ParseError: {exc}"[:300]) from exc
+    except Exception as exc:  # xml2abc raises bare errors on marks it does not read
+        measure, part = _position(parser)
+        raise ConverterStopped(f"xml2abc failed: {type(exc).__name__}: {exc}"[:300], measure, part) from exc
     finally:
         _xml2abc.abcOut = None
     text = buffer.getvalue().replace("\r", "")
@@ -64,8 +77,16 @@ def musicxml_to_abc(data: bytes, name: str = "score") -> str:
         raise ConversionError(f"the score converts to more than {MAX_ABC_CHARS // 2**20} MiB of ABC; refused")
     if not text.strip():
         reason = messages.getvalue().strip().splitlines()
-        raise ConversionError("xml2abc wrote nothing" + (f" ({reason[-1].strip('- ')})" if reason else ""))
+        raise ConverterStopped("xml2abc wrote nothing" + (f" ({reason[-1].strip('- ')})" if reason else ""))
     return text
+
+
+def _position(parser) -> tuple[int | None, int | None]:
+    """(measure, part), 1-based, where xml2abc was when it raised; (None, None) before the first measure."""
+    measure = getattr(parser, "msr", None)
+    if measure is None or not hasattr(measure, "ixm"):
+        return None, None
+    return measure.ixm + 1, measure.ixp + 1
 
 
 _LXML_BLOCK_START = "from lxml import etree as _lxml_etree"

@@ -2,7 +2,8 @@
 
 Public API (other layers use only these names):
 ``load_clamp``, ``Clamp`` (``encode_music``, ``encode_text``), ``patchify``,
-``filter_abc``, ``normalize``, ``list_models``, ``default_model_name``.
+``filter_abc``, ``normalize``, ``list_models``, ``default_model_name``,
+``with_whole_pieces`` / ``reads_whole_pieces`` (long pieces read in segments).
 
 Patching is imported eagerly; everything that needs torch is imported on first
 use, so converter processes and the GUI's first paint do not pay for torch.
@@ -16,6 +17,7 @@ _LAZY = {
     "Clamp": "encoder", "normalize": "linalg", "pick_device": "encoder",
     "load_clamp": "loading", "model_folder": "loading", "resolve_model": "registry",
     "REGISTRY": "registry", "default_model_name": "registry", "list_models": "registry",
+    "with_whole_pieces": "registry", "reads_whole_pieces": "registry",
 }
 
 __all__ = ["filter_abc", "patchify", *_LAZY]

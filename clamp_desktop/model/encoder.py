@@ -15,7 +15,7 @@ import torch
 
 from .linalg import normalize  # noqa: F401  (re-exported)
 from .network import ClampNetwork
-from .patching import PATCH_LENGTH, patchify
+from .patching import PATCH_LENGTH, patchify, segments
 
 TEXT_MAX_TOKENS = 128
 
@@ -48,16 +48,40 @@ def length_batches(lengths: Sequence[int], budget: int, max_batch: int) -> list[
     return batches
 
 
+def pool_segments(vectors: np.ndarray, weights: Sequence[Sequence[int]]) -> np.ndarray:
+    """One vector per piece: ``sum(w_i * v_i) / sum(w_i)`` over its segments' rows, in float32.
+
+    A piece of one segment keeps its vector as it is (bit for bit).
+    """
+    out = np.zeros((len(weights), vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
+    row = 0
+    for index, piece in enumerate(weights):
+        rows = vectors[row:row + len(piece)]
+        row += len(piece)
+        if len(piece) == 1:
+            out[index] = rows[0]
+        else:
+            w = np.asarray(piece, dtype=np.float32)[:, None]
+            out[index] = (rows * w).sum(axis=0) / w.sum()
+    return out
+
+
 class Clamp:
     """A CLaMP model ready to encode: network, tokenizer, patch limit and device.
 
     ``patch_budget`` caps batch size x longest piece: on CPU, batches much
     larger than ~1k patches run slower (attention tensors leave the cache;
     measured in docs/performance.md).
+
+    ``whole_pieces``: a piece longer than ``max_length`` patches is read in
+    segments whose vectors are averaged, weighted by length (CLaMP 2/3's
+    rule, ``patching.segments``); otherwise it is cut after ``max_length``
+    patches, as CLaMP v1 was trained and as its reference reads it.
     """
 
     def __init__(self, network: ClampNetwork, tokenizer, max_length: int, name: str,
-                 device: torch.device, patch_budget: int = 1024, token_budget: int = 8192):
+                 device: torch.device, patch_budget: int = 1024, token_budget: int = 8192,
+                 whole_pieces: bool = False):
         self.network = network.to(device).eval()
         self.tokenizer = tokenizer
         self.max_length = max_length
@@ -65,6 +89,7 @@ class Clamp:
         self.device = device
         self.patch_budget = patch_budget
         self.token_budget = token_budget
+        self.whole_pieces = whole_pieces
 
     @property
     def dim(self) -> int:
@@ -73,9 +98,22 @@ class Clamp:
     def patchify(self, abc: str) -> list[list[int]]:
         return patchify(abc, self.max_length)
 
+    def music_segments(self, abc: str) -> list[tuple[list[list[int]], int]]:
+        """(patches, weight) per segment the model reads of a piece: one, unless it reads whole pieces."""
+        if not self.whole_pieces:
+            return [(self.patchify(abc), 1)]
+        return segments(patchify(abc, None), self.max_length)
+
     def encode_music(self, abc_texts: Sequence[str]) -> np.ndarray:
         """Filtered ABC texts -> float32 [n, dim] vectors."""
-        return self.encode_patches([self.patchify(abc) for abc in abc_texts])
+        return self.encode_segmented([self.music_segments(abc) for abc in abc_texts])
+
+    def encode_segmented(self, pieces: Sequence[list[tuple[list, int]]],
+                         encode: Callable[[list], np.ndarray] | None = None) -> np.ndarray:
+        """Each piece's segments encoded together (``encode``: ``encode_patches`` by default), then pooled."""
+        flat = [patches for piece in pieces for patches, _ in piece]
+        vectors = (encode or self.encode_patches)(flat) if flat else np.zeros((0, self.dim), np.float32)
+        return pool_segments(vectors, [[weight for _, weight in piece] for piece in pieces])
 
     def encode_patches(self, patch_lists: Sequence[list[list[int]]],
                        on_batch: Callable[[int], None] | None = None) -> np.ndarray:

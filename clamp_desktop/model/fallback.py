@@ -57,7 +57,10 @@ class FallbackEncoder:
         self.batch_size: int | None = None
 
     def encode_music(self, abc_texts: Sequence[str]) -> np.ndarray:
-        patches = [self.model.patchify(abc) for abc in abc_texts]
+        pieces = [self.model.music_segments(abc) for abc in abc_texts]
+        return self.model.encode_segmented(pieces, self._encode_patches)
+
+    def _encode_patches(self, patches: list) -> np.ndarray:
         out = np.zeros((len(patches), self.model.dim), dtype=np.float32)
         start = 0
         while start < len(patches):

@@ -17,7 +17,7 @@ from .checkpoint import (
     save_safetensors, weights_file,
 )
 from .encoder import Clamp, pick_device
-from .registry import ModelEntry, bundled_model_dir, resolve_model
+from .registry import WHOLE_PIECES_SUFFIX, ModelEntry, bundled_model_dir, reads_whole_pieces, resolve_model
 
 
 def _converted_dir(entry: ModelEntry) -> Path:
@@ -46,7 +46,7 @@ def published_folder(entry: ModelEntry, tqdm_class=None) -> Path:
 def model_folder(name_or_folder: str | Path, tqdm_class=None) -> tuple[str, Path]:
     name, entry = resolve_model(name_or_folder)
     if entry is None:
-        return name, Path(name)
+        return name, Path(name.removesuffix(WHOLE_PIECES_SUFFIX))
     if entry.is_bundled:
         folder = bundled_model_dir(entry)
         if not (folder / "config.json").exists():
@@ -71,10 +71,15 @@ def load_tokenizer(folder: Path, package: str | None, tqdm_class=None):
 
 def load_clamp(name_or_folder: str | Path, device: str | torch.device | None = None,
                tqdm_class=None) -> Clamp:
-    """A ready model from a registry name (downloaded on first use) or a checkpoint folder."""
+    """A ready model from a registry name (downloaded on first use) or a checkpoint folder.
+
+    A name ending in ``+whole-pieces`` reads long pieces whole, in segments,
+    though the model was trained on their beginnings (see ``registry.resolve_model``).
+    """
     name, folder = model_folder(name_or_folder, tqdm_class)
     config = read_config(folder)
     path = weights_file(folder)
     network = build_network(config, read_state_dict(path), f"{path.name} in {folder}")
     tokenizer = load_tokenizer(folder, config.text_encoder_package, tqdm_class)
-    return Clamp(network, tokenizer, config.max_length, name, pick_device(device))
+    return Clamp(network, tokenizer, config.max_length, name, pick_device(device),
+                 whole_pieces=reads_whole_pieces(name))

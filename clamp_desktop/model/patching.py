@@ -75,8 +75,8 @@ def bar_to_patch(text: str) -> list[int]:
     return patch
 
 
-def patchify(abc: str, max_patches: int) -> list[list[int]]:
-    """Turn filtered ABC into bar patches, end-of-piece patch included, cut to ``max_patches``."""
+def patchify(abc: str, max_patches: int | None) -> list[list[int]]:
+    """Turn filtered ABC into bar patches, end-of-piece patch included, cut to ``max_patches`` (None: whole)."""
     lines = unidecode(abc).split("\n")
     if "" in lines:
         lines.remove("")  # the reference removes the first empty line only
@@ -94,3 +94,23 @@ def patchify(abc: str, max_patches: int) -> list[list[int]]:
         patches.extend(bar_to_patch(bar) for bar in split_bars(body))
     patches.append([EOS_ID] * PATCH_LENGTH)
     return patches[:max_patches]
+
+
+def segments(patches: list[list[int]], length: int) -> list[tuple[list[list[int]], int]]:
+    """A whole piece as (segment, weight) pairs of at most ``length`` patches, as CLaMP 2/3 cut them.
+
+    Segments start at 0, L, 2L, ...; the last one is replaced by the last L
+    patches (so it is full, overlapping the one before) and weighs N % L, the
+    patches it adds; every other segment weighs L.  N = 1300, L = 512 gives
+    [0:512], [512:1024], [788:1300] weighing 512, 512, 276.  A piece that fits
+    is one segment, itself.
+    """
+    if len(patches) <= length:
+        return [(patches, len(patches))]
+    cut = []
+    for start in range(0, len(patches), length):
+        if start + length <= len(patches):
+            cut.append((patches[start:start + length], length))
+        else:
+            cut.append((patches[-length:], len(patches) % length))
+    return cut

@@ -39,6 +39,6 @@ def with_precision(model: Clamp, precision: str) -> Clamp:
         network = network.to(torch.bfloat16)
         network.music_enc.patch_embedding.float()
     fast = Clamp(network, model.tokenizer, model.max_length, model.name, model.device,
-                 model.patch_budget, model.token_budget)
+                 model.patch_budget, model.token_budget, model.whole_pieces)
     fast.precision = precision
     return fast

@@ -6,6 +6,7 @@ bundled model) or by a path to a folder in the published layout.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,7 @@ class ModelEntry:
     files: tuple[HubFile, ...] = ()
     bundled_dir: str | None = None      # folder under resources/models
     download_size: int = 0
+    whole_pieces: bool = False          # trained on whole pieces: long pieces are read in segments
 
     @property
     def is_bundled(self) -> bool:
@@ -70,8 +72,13 @@ BUNDLED = (
         name="clamp-desktop-mini",
         description="Small offline model trained by this project on music21's corpus (bundled)",
         bundled_dir="clamp-desktop-mini",
+        whole_pieces=True,
     ),
 )
+
+# Appended to a model's name when the user asks a model trained on its first
+# max_length patches to read whole pieces (see resolve_model).
+WHOLE_PIECES_SUFFIX = "+whole-pieces"
 
 REGISTRY: dict[str, ModelEntry] = {m.name: m for m in PUBLISHED + BUNDLED}
 
@@ -117,9 +124,43 @@ def list_models() -> list[ModelEntry]:
     return list(REGISTRY.values())
 
 
-def resolve_model(name_or_folder: str | Path) -> tuple[str, ModelEntry | None]:
-    """(display name, registry entry or None for a folder)."""
+def trained_on_whole_pieces(name: str, entry: ModelEntry | None) -> bool:
+    """The registry entry's flag; for a checkpoint folder, ``"whole_pieces": true`` in its config.json."""
+    if entry is not None:
+        return entry.whole_pieces
+    try:
+        config = json.loads((Path(name) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("whole_pieces") is True
+
+
+def with_whole_pieces(requested: str | None) -> str:
+    """The model request that reads whole pieces ("read whole pieces", opted into by the user)."""
+    text = str(requested or default_model_name())
+    return text if text.endswith(WHOLE_PIECES_SUFFIX) else text + WHOLE_PIECES_SUFFIX
+
+
+def reads_whole_pieces(name_or_folder: str | Path) -> bool:
+    """Whether the model so named encodes long pieces in segments (its training, or the user's choice)."""
     text = str(name_or_folder)
+    if text.endswith(WHOLE_PIECES_SUFFIX):
+        return True
+    return trained_on_whole_pieces(*resolve_model(text))
+
+
+def resolve_model(name_or_folder: str | Path) -> tuple[str, ModelEntry | None]:
+    """(the name vectors are stored under, registry entry or None for a folder).
+
+    A request ending in ``+whole-pieces`` keeps the suffix when the model was
+    trained on its first ``max_length`` patches (CLaMP v1): its segmented
+    vectors differ from its faithful ones and are stored apart.  For a model
+    trained on whole pieces the suffix is dropped: it reads them whole anyway.
+    """
+    text = str(name_or_folder)
+    if text.endswith(WHOLE_PIECES_SUFFIX) and not Path(text).is_dir():
+        name, entry = resolve_model(text[: -len(WHOLE_PIECES_SUFFIX)])
+        return (name if trained_on_whole_pieces(name, entry) else name + WHOLE_PIECES_SUFFIX), entry
     if text in REGISTRY:
         return text, REGISTRY[text]
     if Path(text).is_dir():

@@ -100,8 +100,10 @@ class Library(Database):
             existing = self.conn.execute(
                 "SELECT id, abc FROM pieces WHERE path = ? AND tune = ?", (path, entry.tune)
             ).fetchone()
+            # a piece no converter could read is listed by its metadata (abc NULL, error says why)
             values = dict(row, hash=hash_, size=size, mtime_ns=mtime_ns, status="ok",
-                          error=None, abc=entry.abc, format=fmt)
+                          error=getattr(entry, "error", None), abc=entry.abc, format=fmt,
+                          conversion_note=getattr(entry, "conversion_note", None))
             if existing:
                 sets = ", ".join(f"{k} = :{k}" for k in values)
                 self.conn.execute(
@@ -161,7 +163,7 @@ class Library(Database):
         return rows
 
     def _piece_rows(self, ids: list[int] | None, status: str | None) -> list[dict]:
-        columns = "id, path, tune, status, error, format, " + ", ".join(PIECE_COLUMNS)
+        columns = "id, path, tune, status, error, conversion_note, format, " + ", ".join(PIECE_COLUMNS)
         where, params = [], []
         if status:
             where.append("status = ?")
@@ -177,17 +179,25 @@ class Library(Database):
         return [_decode(dict(zip(names, r))) for r in cursor]
 
     def failures(self) -> list[dict]:
+        """Every file still not converted: failed ones, and those listed by their metadata only."""
         cursor = self.conn.execute(
-            "SELECT id, path, error FROM pieces WHERE status = 'failed' ORDER BY path"
+            "SELECT id, path, error, status = 'ok' FROM pieces WHERE error IS NOT NULL ORDER BY path, tune"
         )
-        return [dict(id=r[0], path=r[1], error=r[2]) for r in cursor]
+        return [dict(id=r[0], path=r[1], error=r[2], listed=bool(r[3])) for r in cursor]
+
+    def notices(self) -> list[dict]:
+        """Pieces converted from a repaired copy, with what the repair removed."""
+        cursor = self.conn.execute(
+            "SELECT id, path, conversion_note FROM pieces WHERE conversion_note IS NOT NULL ORDER BY path, tune"
+        )
+        return [dict(id=r[0], path=r[1], note=r[2]) for r in cursor]
 
     # --- embeddings ----------------------------------------------------------
 
     def pieces_needing_vectors(self, model: str) -> Iterator[tuple[int, str]]:
         """(id, abc) of every readable piece without a vector from ``model``."""
         yield from self.conn.execute(
-            "SELECT p.id, p.abc FROM pieces p WHERE p.status = 'ok' AND NOT EXISTS "
+            "SELECT p.id, p.abc FROM pieces p WHERE p.status = 'ok' AND p.abc IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM embeddings e WHERE e.piece_id = p.id AND e.model = ?) ORDER BY p.id",
             (model,),
         ).fetchall()
@@ -229,9 +239,15 @@ class Library(Database):
     # --- summary ---------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
+        """pieces listed, failed rows, files; files still failing (not converted, listed or not); repaired pieces."""
         rows = dict(self.conn.execute("SELECT status, count(*) FROM pieces GROUP BY status"))
-        files = self.conn.execute("SELECT count(DISTINCT path) FROM pieces").fetchone()[0]
-        return {"pieces": rows.get("ok", 0), "failed": rows.get("failed", 0), "files": files}
+        files, failing, listed_only, repaired = self.conn.execute(
+            "SELECT count(DISTINCT path), count(DISTINCT CASE WHEN error IS NOT NULL THEN path END), "
+            "count(CASE WHEN status = 'ok' AND abc IS NULL THEN 1 END), "
+            "count(conversion_note) FROM pieces"
+        ).fetchone()
+        return {"pieces": rows.get("ok", 0), "failed": rows.get("failed", 0), "files": files,
+                "files_failing": failing, "listed_without_music": listed_only, "repaired": repaired}
 
 
 def _decode(row: dict) -> dict:

@@ -85,6 +85,8 @@ def convert_source(task: tuple[str, str]) -> list[dict]:
     fields = _tune_fields(path) if path.suffix.lower() == ".abc" else []
     records = []
     for entry in entries:
+        if entry.abc is None:  # listed by its metadata only: nothing to train on
+            continue
         meta = {k: v for k, v in entry.metadata.items() if v not in (None, "", [])}
         records.append({
             "id": f"{rel}#{entry.tune}" if fields else rel,

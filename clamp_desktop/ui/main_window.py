@@ -31,7 +31,7 @@ from .settings import Settings, WindowState
 from .settings_dialog import SettingsDialog
 from .sidebar import Sidebar
 from .similar_panel import ScoreDropTarget, SimilarPanel
-from .status import JobIndicator
+from .status import JobIndicator, index_message
 from .tags_panel import TagsPanel
 from .thumbnails import ThumbnailCache
 from .vocabulary_editor import VocabularyEditor
@@ -555,10 +555,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         if job.error:
             self.statusBar().showMessage(job.error, 15_000)
         elif job.state == "returned" and hasattr(job.result, "added"):
-            summary = job.result
-            self.statusBar().showMessage(
-                f"Indexed: {summary.added} added, {summary.updated} updated, {summary.removed} removed, "
-                f"{summary.failed} failed, {summary.encoded} encoded", 15_000)
+            self.statusBar().showMessage(index_message(job.result), 15_000)
         self.jobs.ended(job)
         self.actions_by_name["cancel"].setEnabled(self.jobs.job is not None)
 
@@ -593,7 +590,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             self.viewer.show_piece(None)
             self._after_first_paint()
             return
-        if {"model/name", "model/device"} & set(changed):
+        if {"model/name", "model/device", "model/whole_pieces"} & set(changed):
             self.worker.use_model(self.settings.model(), self.settings.device())
             from .reader import stored_model_name
 
@@ -601,7 +598,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             self.jobs.show_device(self.reader.model_name, None)
             from ..model.registry import REGISTRY
 
-            entry = REGISTRY.get(self.settings.model() or "")
+            entry = REGISTRY.get(self.settings.get("model/name") or "")
             if entry is not None and not entry.is_bundled:
                 self.download_model(entry.name, then=self.index_library)
             else:

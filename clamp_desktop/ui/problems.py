@@ -1,4 +1,9 @@
-"""The problems view: every file that could not be read, with its reason."""
+"""The problems view: every file that could not be read, with its reason, then the notices.
+
+A notice is a piece converted from a repaired copy (a mark the converter does
+not read was removed): it is indexed and searchable, so it is listed after the
+failures and says what was removed.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ class ProblemsPanel(QWidget):
         self.reader = reader
         self.summary = QLabel()
         self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["File", "Why it could not be read"])
+        self.table.setHorizontalHeaderLabels(["File", "Why it could not be read, or what was repaired"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -37,16 +42,25 @@ class ProblemsPanel(QWidget):
 
     def refresh(self) -> None:
         failures = self.reader.failures()
-        self.table.setRowCount(len(failures))
-        for row, failure in enumerate(failures):
-            path = QTableWidgetItem(failure["path"])
-            path.setToolTip(failure["path"])
-            reason = QTableWidgetItem(failure["error"] or "")
-            reason.setToolTip(failure["error"] or "")
+        notices = self.reader.notices()
+        rows = [(f["path"], f["error"] or "") for f in failures]
+        rows += [(n["path"], f"Notice: {n['note']}") for n in notices]
+        self.table.setRowCount(len(rows))
+        for row, (path_text, reason_text) in enumerate(rows):
+            path = QTableWidgetItem(path_text)
+            path.setToolTip(path_text)
+            reason = QTableWidgetItem(reason_text)
+            reason.setToolTip(reason_text)
             self.table.setItem(row, 0, path)
             self.table.setItem(row, 1, reason)
         self.table.resizeColumnToContents(0)
         self.table.setColumnWidth(0, min(self.table.columnWidth(0), 520))
-        self.summary.setText(f"{len(failures)} files could not be read." if failures
-                             else "Every file in the library was read.")
+        self.summary.setText(problems_summary(len({f["path"] for f in failures}), len(notices)))
         self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+
+def problems_summary(failing: int, repaired: int) -> str:
+    text = f"{failing} files could not be read." if failing else "Every file in the library was read."
+    if repaired:
+        text += f" {repaired} {'were' if repaired != 1 else 'was'} read after removing a mark the converter does not read."
+    return text

@@ -127,5 +127,8 @@ class LibraryReader(QObject):
     def failures(self) -> list[dict]:
         return self.library.failures() if self.library is not None else []
 
+    def notices(self) -> list[dict]:
+        return self.library.notices() if self.library is not None else []
+
     def counts(self) -> dict:
         return self.library.counts() if self.library is not None else {"pieces": 0, "failed": 0, "files": 0}

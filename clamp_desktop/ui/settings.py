@@ -44,6 +44,10 @@ OPTIONS: tuple[Option, ...] = (
            "Changes are gathered this long before indexing starts.", minimum=0.2, maximum=600, page="Library"),
     Option("model/name", str, "", "Model",
            "A model name or checkpoint folder (empty: the bundled model).", page="Model"),
+    Option("model/whole_pieces", bool, False, "Read whole pieces",
+           "Published CLaMP models read only a piece's first 512 (or 1024) bar patches, as they were "
+           "trained; with this on they read long pieces whole, in segments, and the library is "
+           "encoded again. The bundled model always reads whole pieces.", page="Model"),
     Option("model/device", str, "auto", "Device",
            "Where the model runs; auto takes a GPU when there is one.", choices=DEVICES, page="Model"),
     Option("search/page_size", int, 100, "Results per search", minimum=10, maximum=10_000, page="Search"),
@@ -98,7 +102,13 @@ class Settings:
         return Path(self.get("library/db") or paths.default_db_path())
 
     def model(self) -> str | None:
-        return self.get("model/name") or None
+        """The model request: the chosen name, asked to read whole pieces when the user opted in."""
+        name = self.get("model/name") or None
+        if self.get("model/whole_pieces"):
+            from ..model.registry import with_whole_pieces
+
+            return with_whole_pieces(name)
+        return name
 
     def device(self) -> str | None:
         device = self.get("model/device")

@@ -20,6 +20,16 @@ def progress_text(label: str, progress) -> str:
     return f"{label}: {stage}{counted}{extra}" if stage and stage != "done" else label
 
 
+def index_message(summary) -> str:
+    """An index run's summary for the status bar; files still failing from earlier runs are counted too."""
+    text = (f"Indexed: {summary.added} added, {summary.updated} updated, {summary.removed} removed, "
+            f"{summary.failed} failed, {summary.repaired} repaired, {summary.encoded} encoded")
+    still = getattr(summary, "still_failing", 0)
+    if still:
+        text += f" · {still} file{'s' if still != 1 else ''} in the library not converted (see Problems)"
+    return text
+
+
 def device_caption(device: str | None) -> str:
     if not device:
         return "not loaded yet"
