@@ -8,6 +8,7 @@ window's own worker, with the Qt event loop running (pytest-qt, offscreen).
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 import time
 
 import pytest
@@ -345,3 +346,32 @@ def test_the_gui_command_is_documented(tmp_path):
 
     result = CliRunner().invoke(cli, ["gui", "--help"])
     assert result.exit_code == 0 and "Example: clamp-desktop gui" in result.output
+
+
+def test_odd_marks_are_repaired_and_the_problems_view_says_what_was_removed(qtbot, window):
+    from clamp_desktop.ui.status import index_message
+
+    folder = window.reader.folders()[0]
+    for odd in (Path(__file__).parent / "data" / "odd-marks").iterdir():
+        shutil.copy(odd, folder)
+    summary = finish(qtbot, window.index_library())
+    assert (summary.repaired, summary.still_failing) == (3, 1)
+    assert "1 file in the library not converted" in index_message(summary)
+    panel = window.problems_dock.reveal()
+    panel.refresh()
+    reasons = [panel.table.item(row, 1).text() for row in range(panel.table.rowCount())]
+    assert len(reasons) == 4 and "still listed and searchable by its metadata" in reasons[0]
+    assert sum(reason.startswith("Notice: converted after removing") for reason in reasons) == 3
+    again = finish(qtbot, window.index_library())
+    assert again.failed == 0 and "1 file in the library not converted" in index_message(again)
+
+
+def test_the_read_whole_pieces_setting_encodes_the_library_under_its_own_key(qtbot, window, settings):
+    from clamp_desktop.model.registry import WHOLE_PIECES_SUFFIX
+
+    settings.set("model/whole_pieces", True)
+    window.apply_settings({"model/whole_pieces": True})
+    assert window.reader.model_name.endswith(WHOLE_PIECES_SUFFIX)
+    finish(qtbot, window.index_library())
+    models = window.reader.library.models()
+    assert models[window.reader.model_name] == models[settings.get("model/name")] > 0
