@@ -65,20 +65,23 @@ def main() -> None:
         files = files_in(folder)
         outcomes: collections.Counter = collections.Counter()
         with ConverterPool(survey_file, workers=args.workers, timeout=120) as pool:
-            for path, result, error in pool.imap_unordered(files):
+            for done, (path, result, error) in enumerate(pool.imap_unordered(files), 1):
                 outcome, detail = result if result else ("failed", error)
                 outcomes[outcome] += 1
+                if done % 100 == 0:
+                    print(f"  {done}/{len(files)} read", flush=True)
                 if outcome == "repaired":
                     marks.update(set(_MARK.findall(detail.split(";")[0])))
+                    print(f"  repaired: {path}: {detail}", flush=True)
                 if outcome in ("listed", "failed"):
-                    print(f"  {outcome}: {path}: {detail}")
-        lost = outcomes["faithful"] and len(files) - outcomes["faithful"]
+                    print(f"  {outcome}: {path}: {detail}", flush=True)
+        lost = len(files) - outcomes["faithful"]
         not_indexed = outcomes["failed"]
         print(f"{folder}: {len(files)} files; faithful {outcomes['faithful']}, "
               f"faithful converter failed {lost}: rescued {outcomes['repaired']}, "
               f"listed by metadata only {outcomes['listed']}, not indexed {not_indexed}; "
               f"without a vector {100 * (outcomes['listed'] + not_indexed) / max(len(files), 1):.2f} % "
-              f"(not indexed {100 * not_indexed / max(len(files), 1):.2f} %; target <= 1 %)")
+              f"(not indexed {100 * not_indexed / max(len(files), 1):.2f} %; target <= 1 %)", flush=True)
     for mark, count in marks.most_common(20):
         print(f"  removed in {count} files: {mark}")
 

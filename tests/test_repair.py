@@ -135,3 +135,14 @@ def test_cli_summaries_count_files_still_failing(tmp_path, odd_folder, tiny_chec
     assert {Path(n["path"]).name for n in status["notices"]} == set(RESCUED)
     code, out, _ = run_cli(["status", "--db", db], capsys)
     assert "notice: " in out and "1 files not converted (1 of them listed by their metadata)" in out
+
+
+def test_a_piece_listed_by_its_metadata_says_why_it_has_no_similar_pieces(tmp_path, odd_folder, tiny_checkpoint):
+    from clamp_desktop.engine.similar import similar_to_piece
+
+    db = tmp_path / "lib.db"
+    index(db, odd_folder, tiny_checkpoint)
+    with Library(db) as library:
+        [failure] = library.failures()
+        result = similar_to_piece(library, failure["id"], str(tiny_checkpoint))
+    assert result.hits == [] and "could not be converted" in result.message

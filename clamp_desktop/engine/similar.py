@@ -28,6 +28,8 @@ def similar_to_piece(library, piece_id: int, model_name: str, *, top: int = 10,
         return SearchResult([], 0, f"There is no readable piece {piece_id} in the library.")
     index = index_for(library, model_name)
     vector = index.vector(int(piece_id))
+    if vector is None and piece.get("abc") is None:
+        return SearchResult([], 0, f"'{piece['title']}' could not be converted, so it has no vector: {piece['error']}")
     if vector is None:
         return SearchResult([], 0, f"'{piece['title']}' has no vector from {model_name} yet; "
                                    "index the library with this model first.")
