@@ -23,8 +23,8 @@ from unidecode import unidecode
 PARTICLES = frozenset({"van", "von", "de", "da", "di", "del", "der", "des", "du", "d", "la", "le", "y", "zu"})
 # Credits that name no one (MuseScore and music21 defaults, "Composer" left in a template).
 PLACEHOLDERS = frozenset({
-    "composer", "composer name", "unknown", "unknown composer", "anonymous", "anon", "anon.", "n/a",
-    "music21", "musescore", "traditional", "trad", "trad.", "various", "name", "author", "arranger",
+    "composer", "composer name", "unknown", "unknown composer", "n/a", "music21", "music", "musescore",
+    "various", "name", "author", "arranger",
     "composer / arranger", "comp", "komponist", "compositeur", "compositore", "none", "-", "?",
 })
 _ROLE = re.compile(
@@ -51,6 +51,8 @@ def clean(text: str | None) -> str | None:
     if not text or " ".join(text.split()).lower() in PLACEHOLDERS:
         return None
     name = " ".join(text.split())
+    if re.match(r"(?:anon|anonym|anonimo|anónimo)\w*\b", name, re.IGNORECASE):
+        return "Anonymous"     # "Anonymous I-Rvat 1419": the manuscript is no part of the name
     if "\n" in text or " / " in name or ";" in name:
         # credit blocks: "Words by Heine / Music by Schubert" -> the music part
         pieces = [p for p in re.split(r"\s*(?:\n|/|;)\s*", text) if p.strip()]
@@ -225,6 +227,30 @@ def canonical(name: str | None, table: Authority | None = None) -> str | None:
 def era_of(name: str | None, table: Authority | None = None) -> str | None:
     found = lookup(clean(name), table)
     return found.era if found else None
+
+
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][a-zß-ÿā-ž'’\-]+\.?|[A-ZÀ-Þ]\.(?:[A-Z]\.)*|[a-z’']{1,3})$")
+
+
+def looks_like_name(name: str | None) -> bool:
+    """Whether a cleaned credit reads as a person's name: 1-5 capitalised words, initials or particles.
+
+    OCR debris ("LrVlO Celiano", "1. LA GIOVINETTA PIANTA") and sentences do not.
+    """
+    words_ = (name or "").split()
+    return 1 <= len(words_) <= 5 and all(_NAME_WORD.match(w) for w in words_) and words_[-1][0].isupper()
+
+
+def choose(file_credit: str | None, folder_composer_: str | None) -> str | None:
+    """The composer of a piece: the file's own credit, unless a folder names a known composer and the
+    credit is not one the authority file knows nor reads as a name (a lyricist's line, OCR debris)."""
+    cleaned = clean(file_credit)
+    known = lookup(cleaned)
+    if known:
+        return known.name
+    if folder_composer_ and (cleaned is None or not looks_like_name(cleaned)):
+        return folder_composer_
+    return cleaned or folder_composer_
 
 
 def folder_composer(folder: str, table: Authority | None = None) -> str | None:
