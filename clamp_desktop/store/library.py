@@ -15,7 +15,8 @@ IDS_PER_QUERY = 500
 PIECE_COLUMNS = (
     "title", "subtitle", "composer", "lyricist", "arranger", "work", "movement", "key",
     "time_signature", "tempo", "parts", "instruments", "measures", "duration_s", "software",
-    "genre", "origin",
+    "genre", "origin", "composer_raw", "mode", "key_source", "ensemble", "voices", "language",
+    "has_lyrics", "has_chords", "tempo_class", "era",
 )
 
 
@@ -95,8 +96,10 @@ class Library(Database):
         still there; its old vectors are dropped because the music changed.
         """
         ids = []
+        shown_as = self.composer_names()
         for entry in entries:
             row = _metadata_row(entry.metadata)
+            row["composer"] = shown_as.get(row["composer"], row["composer"])
             existing = self.conn.execute(
                 "SELECT id, abc FROM pieces WHERE path = ? AND tune = ?", (path, entry.tune)
             ).fetchone()
@@ -191,6 +194,34 @@ class Library(Database):
             "SELECT id, path, conversion_note FROM pieces WHERE conversion_note IS NOT NULL ORDER BY path, tune"
         )
         return [dict(id=r[0], path=r[1], note=r[2]) for r in cursor]
+
+    # --- composers: the user's renames and merges ----------------------------
+
+    def composer_names(self) -> dict[str, str]:
+        """Canonical composer name -> the name the user chose to show instead."""
+        return dict(self.conn.execute("SELECT name, shown FROM composer_names"))
+
+    def rename_composer(self, old: str, new: str) -> int:
+        """Show every piece by ``old`` as by ``new`` (a merge when ``new`` exists); returns pieces changed.
+
+        Kept in the library only; re-reading a file applies it again.  Earlier
+        renames to ``old`` follow it to ``new``, so chains never form.
+        """
+        old, new = " ".join(old.split()), " ".join(new.split())
+        with self.atomic() as conn:
+            conn.execute("UPDATE composer_names SET shown = ? WHERE shown = ?", (new, old))
+            conn.execute("DELETE FROM composer_names WHERE name = ?", (new,))
+            if old != new:
+                conn.execute("INSERT OR REPLACE INTO composer_names (name, shown) VALUES (?, ?)", (old, new))
+            return conn.execute(
+                "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE composer = ?",
+                (new, old)).rowcount
+
+    def composers(self) -> list[tuple[str, int]]:
+        """(composer as shown, number of readable pieces), by name."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT composer, count(*) FROM pieces WHERE status = 'ok' AND composer IS NOT NULL "
+            "AND composer != '' GROUP BY composer ORDER BY composer COLLATE NOCASE")]
 
     # --- embeddings ----------------------------------------------------------
 

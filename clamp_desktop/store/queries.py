@@ -23,9 +23,10 @@ from .database import Database
 
 TEXT_COLUMNS = frozenset({
     "title", "subtitle", "composer", "lyricist", "arranger", "work", "movement",
-    "instruments", "path", "format", "software", "genre", "origin",
+    "instruments", "path", "format", "software", "genre", "origin", "composer_raw", "mode",
+    "key_source", "ensemble", "language", "tempo_class", "era",
 })
-NUMBER_COLUMNS = frozenset({"parts", "measures", "tune"})
+NUMBER_COLUMNS = frozenset({"parts", "measures", "tune", "voices", "has_lyrics", "has_chords"})
 FINGERPRINT_BYTES = 32          # the head of a vector blob that tells a re-encoded vector apart
 _CHUNK = 900                    # bound parameters per statement, under SQLite's limit
 
@@ -72,6 +73,13 @@ def contains(column: str, text: str) -> Clause:
         raise ValueError(f"not a text column: {column}")
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return Clause(f"p.{column} LIKE ? ESCAPE '\\'", (f"%{escaped}%",))
+
+
+def equals(column: str, value: str | int) -> Clause:
+    """A metadata column equals ``value`` (text compared without regard to case)."""
+    if column not in TEXT_COLUMNS | NUMBER_COLUMNS:
+        raise ValueError(f"not a metadata column: {column}")
+    return Clause(f"p.{column} = ? COLLATE NOCASE", (value,))
 
 
 def number_between(column: str, low: float | None, high: float | None) -> Clause:
@@ -147,6 +155,19 @@ def any_of(*clauses: Clause) -> Clause:
     """At least one of the clauses holds."""
     return Clause("(" + " OR ".join(f"({c.sql})" for c in clauses) + ")",
                   tuple(value for c in clauses for value in c.params))
+
+
+def all_of(*clauses: Clause) -> Clause:
+    """Every one of the clauses holds."""
+    return Clause("(" + " AND ".join(f"({c.sql})" for c in clauses) + ")",
+                  tuple(value for c in clauses for value in c.params))
+
+
+def is_unknown(column: str) -> Clause:
+    """A metadata column holds no value."""
+    if column not in TEXT_COLUMNS | NUMBER_COLUMNS:
+        raise ValueError(f"not a metadata column: {column}")
+    return Clause(f"(p.{column} IS NULL OR p.{column} = '')")
 
 
 def exclude_ids(ids: Iterable[int]) -> Clause:

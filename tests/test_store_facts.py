@@ -1,0 +1,42 @@
+"""Migration 0003: score facts stored per piece, and the user's composer renames and merges."""
+
+from clamp_desktop.ingest.score import ScoreEntry
+from clamp_desktop.store import Library, queries
+
+
+def _store(library, path, composer, **facts):
+    meta = dict(title=path, composer=composer, composer_raw=composer, **facts)
+    with library.atomic():
+        return library.store_entries(path, "h" + path, 1, 1, "musicxml", [ScoreEntry(0, "X:1\nK:C\nC", meta)])[0]
+
+
+def test_facts_are_stored_and_filterable(tmp_path):
+    with Library(tmp_path / "lib.db") as library:
+        pid = _store(library, "/a.xml", "Franz Schubert", mode="minor", key="D minor", key_source="estimated",
+                     ensemble="voice and piano", voices=2, language="de", has_lyrics=1, has_chords=0,
+                     tempo_class="slow", era="Romantic")
+        _store(library, "/b.xml", "Joseph Haydn", ensemble="string quartet", has_chords=0)
+        row = library.piece(pid)
+        assert (row["mode"], row["key_source"], row["ensemble"], row["language"]) == \
+            ("minor", "estimated", "voice and piano", "de")
+        assert row["voices"] == 2 and row["has_lyrics"] == 1 and row["era"] == "Romantic"
+        assert queries.piece_ids(library, [queries.equals("ensemble", "STRING QUARTET")]) == [pid + 1]
+        hits = library.conn.execute("SELECT rowid FROM pieces_fts WHERE pieces_fts MATCH 'quartet'").fetchall()
+        assert hits == [(pid + 1,)]
+
+
+def test_rename_merges_and_survives_rereading(tmp_path):
+    with Library(tmp_path / "lib.db") as library:
+        _store(library, "/a.xml", "Fryderyk Chopin")
+        _store(library, "/b.xml", "F. Chopin")
+        assert library.rename_composer("F. Chopin", "Fryderyk Chopin") == 1
+        assert library.composers() == [("Fryderyk Chopin", 2)]
+        # a later rename of the merged name carries the earlier one along
+        assert library.rename_composer("Fryderyk Chopin", "Frédéric Chopin") == 2
+        assert library.composer_names() == {"F. Chopin": "Frédéric Chopin", "Fryderyk Chopin": "Frédéric Chopin"}
+        _store(library, "/b.xml", "F. Chopin")          # the file is read again
+        assert library.composers() == [("Frédéric Chopin", 2)]
+        # renaming back to an original name leaves no cycle behind
+        library.rename_composer("Frédéric Chopin", "Fryderyk Chopin")
+        assert library.composer_names() == {"F. Chopin": "Fryderyk Chopin", "Frédéric Chopin": "Fryderyk Chopin"}
+        assert library.composers() == [("Fryderyk Chopin", 2)]
