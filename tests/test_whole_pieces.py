@@ -114,3 +114,21 @@ def _abc(path):
     from clamp_desktop.ingest import to_clamp_abc
 
     return to_clamp_abc(path)
+
+
+def test_model_list_says_which_models_read_whole_pieces(capsys):
+    code, out, _ = run_cli(["model", "list", "--json"], capsys)
+    reads = {m["name"]: m["whole_pieces"] for m in json.loads(out)}
+    assert reads["clamp-desktop-mini"] and not reads["sander-wood/clamp-small-512"]
+    code, out, _ = run_cli(["model", "list"], capsys)
+    assert "clamp-desktop-mini" in out and "reads whole pieces" in out
+
+
+def test_the_settings_option_asks_the_model_to_read_whole_pieces(tmp_path):
+    from clamp_desktop.ui.settings import Settings
+
+    settings = Settings(tmp_path / "settings.ini")
+    settings.set("model/name", "sander-wood/clamp-small-512")
+    assert settings.model() == "sander-wood/clamp-small-512"
+    settings.set("model/whole_pieces", True)
+    assert resolve_model(settings.model())[0] == "sander-wood/clamp-small-512+whole-pieces"

@@ -23,7 +23,7 @@ def list_cmd(as_json):
     default = default_model_name()
     rows = [
         {"name": e.name, "description": e.description, "bundled": e.is_bundled,
-         "download_bytes": e.download_size, "default": e.name == default}
+         "download_bytes": e.download_size, "default": e.name == default, "whole_pieces": e.whole_pieces}
         for e in REGISTRY.values()
     ]
     if as_json:
@@ -32,7 +32,8 @@ def list_cmd(as_json):
     for row in rows:
         mark = "*" if row["default"] else " "
         size = f" ({row['download_bytes'] / 1e6:.0f} MB download)" if row["download_bytes"] else ""
-        click.echo(f"{mark} {row['name']}: {row['description']}{size}")
+        reads = "reads whole pieces" if row["whole_pieces"] else "reads the first max_length patches (--whole-pieces: all)"
+        click.echo(f"{mark} {row['name']}: {row['description']}{size}; {reads}")
 
 
 @model.command()
