@@ -71,7 +71,7 @@ def main() -> None:
                 if done % 100 == 0:
                     print(f"  {done}/{len(files)} read", flush=True)
                 if outcome == "repaired":
-                    marks.update(set(_MARK.findall(detail.split(";")[0])))
+                    marks.update(set(_MARK.findall(detail.split("; the faithful")[0])))
                     print(f"  repaired: {path}: {detail}", flush=True)
                 if outcome in ("listed", "failed"):
                     print(f"  {outcome}: {path}: {detail}", flush=True)

@@ -26,6 +26,7 @@ RESCUED = {
     "pedal-discontinue.musicxml": ('<pedal type="discontinue">', '<pedal type="resume">'),
     "metronome-without-per-minute.musicxml": ("<metronome> without <per-minute>",),
     "natural-sharp.musicxml": ("<accidental>natural-sharp</accidental>",),
+    "composite-meter.musicxml": ("rewrote <beats>3+4</beats> read as 7",),
 }
 UNCONVERTIBLE = "divisions-not-a-number.musicxml"
 
@@ -55,6 +56,8 @@ def test_only_the_odd_marks_are_removed_the_rest_of_the_music_stays():
     assert "Q:1/4=80" in metronome                            # the real tempo mark is kept
     sharp = read_score(ODD / "natural-sharp.musicxml")[0].abc
     assert sharp.count("^F") == 2                             # the pitch (alter) survives its odd sign
+    composite = read_score(ODD / "composite-meter.musicxml")[0].abc
+    assert "M:7/8" in composite and "CDEFGAB" in composite.replace(" ", "")
 
 
 def test_a_file_the_faithful_converter_reads_is_byte_identical(corpus):
@@ -104,15 +107,15 @@ def odd_folder(tmp_path):
 def test_the_library_keeps_every_file_and_counts_old_failures_on_the_next_run(tmp_path, odd_folder, tiny_checkpoint):
     db = tmp_path / "lib.db"
     first = index(db, odd_folder, tiny_checkpoint)
-    assert (first.added, first.failed, first.repaired, first.still_failing) == (3, 1, 3, 1)
-    assert first.encoded == 3
+    assert (first.added, first.failed, first.repaired, first.still_failing) == (4, 1, 4, 1)
+    assert first.encoded == 4
     second = index(db, odd_folder, tiny_checkpoint)
     assert (second.added, second.failed, second.still_failing) == (0, 0, 1)
     with Library(db) as library:
         counts = library.counts()
-        assert counts["pieces"] == 4 and counts["files_failing"] == 1
-        assert counts["listed_without_music"] == 1 and counts["repaired"] == 3
-        assert len(library.load_vectors(str(tiny_checkpoint))[0]) == 3
+        assert counts["pieces"] == 5 and counts["files_failing"] == 1
+        assert counts["listed_without_music"] == 1 and counts["repaired"] == 4
+        assert len(library.load_vectors(str(tiny_checkpoint))[0]) == 4
         [failure] = library.failures()
         assert failure["listed"] and failure["path"].endswith(UNCONVERTIBLE)
         assert {Path(n["path"]).name for n in library.notices()} == set(RESCUED)
@@ -131,7 +134,7 @@ def test_cli_summaries_count_files_still_failing(tmp_path, odd_folder, tiny_chec
     assert json.loads(out)["still_failing"] == 1
     code, out, _ = run_cli(["status", "--db", db, "--json"], capsys)
     status = json.loads(out)
-    assert status["files_failing"] == 1 and status["repaired"] == 3
+    assert status["files_failing"] == 1 and status["repaired"] == 4
     assert {Path(n["path"]).name for n in status["notices"]} == set(RESCUED)
     code, out, _ = run_cli(["status", "--db", db], capsys)
     assert "notice: " in out and "1 files not converted (1 of them listed by their metadata)" in out

@@ -55,7 +55,7 @@ def convert_for_library(data: bytes, name: str = "score") -> Conversion:
             abc = musicxml_bytes_to_clamp_abc(repaired, name)
         except ConverterStopped:
             continue
-        note = f"converted after removing {removal.note()}; the faithful converter stopped{_where(first)} ({first})"
+        note = f"repaired copy converted: {removal.note()}; the faithful converter stopped{_where(first)} ({first})"
         return Conversion(abc, note if len(note) <= MAX_NOTE_CHARS else note[:MAX_NOTE_CHARS - 1] + "…")
     raise Unconvertible(
         f"the converter stopped{_where(first)} ({first}) and no repair helped: "

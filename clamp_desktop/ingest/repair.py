@@ -11,7 +11,8 @@ converts.  Each level removes more than the one before, and only things the
 notes do not depend on until the last:
 
 1. marks in a form xml2abc does not read (start/stop marks of an unknown
-   type, metronomes without a tempo, accidental signs it has no ABC for);
+   type, metronomes without a tempo, accidental signs it has no ABC for),
+   and composite meters (``3+4``) rewritten as the one number it reads;
 2. every decoration and direction (dynamics, pedals, words, tempo marks,
    ornaments, articulations, accidental signs, chord symbols, lyrics ...);
 3. everything but the notes: pitches, rests, durations, voices, ties,
@@ -24,6 +25,7 @@ never touched: its ABC stays byte-identical to the reference's.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,14 +71,32 @@ class Removal:
     found: dict[str, list[str]]
 
     def note(self) -> str:
-        parts = []
+        """``removed 2× <pedal type="resume"> (measures 3, 9); rewrote <beats>3+4</beats> read as 7 (measure 1)``."""
+        removed, rewritten = [], []
         for mark, measures in self.found.items():
             numbers = list(dict.fromkeys(measures))
             shown = ", ".join(numbers[:MAX_MEASURES_SHOWN]) + (", …" if len(numbers) > MAX_MEASURES_SHOWN else "")
             count = f"{len(measures)}× " if len(measures) > 1 else ""
             where = f" (measure{'s' if len(numbers) > 1 else ''} {shown})" if numbers else ""
-            parts.append(f"{count}{mark}{where}")
-        return ", ".join(parts)
+            (rewritten if isinstance(mark, Rewritten) else removed).append(f"{count}{mark}{where}")
+        said = [f"removed {', '.join(removed)}"] if removed else []
+        return "; ".join(said + ([f"rewrote {', '.join(rewritten)}"] if rewritten else []))
+
+
+class Rewritten(str):
+    """A mark a rule rewrote in place into a form xml2abc reads (kept, not removed)."""
+
+
+_COMPOSITE = re.compile(r"\d+(\s*\+\s*\d+)+")
+
+
+def _read_composite_beats(beats: ElementTree.Element) -> Rewritten | None:
+    """``<beats>3+4</beats>`` (a composite meter) -> ``7``: xml2abc reads beats as one integer."""
+    text = (beats.text or "").strip()
+    if not _COMPOSITE.fullmatch(text):
+        return None
+    beats.text = str(sum(int(part) for part in text.split("+")))
+    return Rewritten(f"<beats>{text}</beats> read as {beats.text}")
 
 
 def _mark(element: ElementTree.Element) -> str:
@@ -87,6 +107,8 @@ def _mark(element: ElementTree.Element) -> str:
 
 def _odd_form(parent: ElementTree.Element, child: ElementTree.Element) -> str | None:
     """Level 1: a description of ``child`` when it is a mark in a form xml2abc cannot read."""
+    if child.tag == "beats" and parent.tag == "time":
+        return _read_composite_beats(child)
     if child.tag in READ_START_STOP and parent.tag == "direction-type":
         if child.get("type", "") not in READ_START_STOP[child.tag]:
             return _mark(child)
@@ -129,7 +151,8 @@ def strip(root: ElementTree.Element, rule: Callable) -> Removal:
             for child in list(parent):
                 mark = rule(parent, child)
                 if mark:
-                    parent.remove(child)
+                    if not isinstance(mark, Rewritten):
+                        parent.remove(child)
                     found.setdefault(mark, []).append(number)
                 else:
                     parents.append(child)
