@@ -149,3 +149,21 @@ def test_a_piece_listed_by_its_metadata_says_why_it_has_no_similar_pieces(tmp_pa
         [failure] = library.failures()
         result = similar_to_piece(library, failure["id"], str(tiny_checkpoint))
     assert result.hits == [] and "could not be converted" in result.message
+
+
+def test_level_one_knows_each_odd_form_and_rewrites_composite_meters():
+    import xml.etree.ElementTree as ElementTree
+
+    root = ElementTree.fromstring(
+        '<score-partwise><part id="P1"><measure number="4">'
+        '<attributes><time><beats>2+2+3</beats><beat-type>8</beat-type></time></attributes>'
+        '<direction><direction-type><wedge type="continue"/></direction-type></direction>'
+        '<direction><direction-type><octave-shift type="down"/></direction-type></direction>'
+        '<note><accidental>quarter-sharp</accidental><lyric number="chorus"/><lyric number="verse2"/></note>'
+        '</measure></part></score-partwise>')
+    found = strip(root, LEVELS[0][1]).found
+    assert set(found) == {'<wedge type="continue">', "<accidental>quarter-sharp</accidental>",
+                          '<lyric number="chorus">', "<beats>2+2+3</beats> read as 7"}
+    assert all(measures == ["4"] for measures in found.values())
+    assert root.findtext(".//beats") == "7" and root.find(".//octave-shift") is not None
+    assert [lyric.get("number") for lyric in root.iter("lyric")] == ["verse2"]

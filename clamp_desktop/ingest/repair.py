@@ -11,7 +11,8 @@ converts.  Each level removes more than the one before, and only things the
 notes do not depend on until the last:
 
 1. marks in a form xml2abc does not read (start/stop marks of an unknown
-   type, metronomes without a tempo, accidental signs it has no ABC for),
+   type, metronomes without a tempo, accidental signs it has no ABC for,
+   lyrics numbered by a name such as "chorus"),
    and composite meters (``3+4``) rewritten as the one number it reads;
 2. every decoration and direction (dynamics, pedals, words, tempo marks,
    ornaments, articulations, accidental signs, chord symbols, lyrics ...);
@@ -87,6 +88,8 @@ class Rewritten(str):
     """A mark a rule rewrote in place into a form xml2abc reads (kept, not removed)."""
 
 
+# xml2abc reads a lyric's number as an integer after a Sibelius-style "...verse" prefix.
+_LYRIC_NUMBER = re.compile(r"(.*verse)?\d+")
 _COMPOSITE = re.compile(r"\d+(\s*\+\s*\d+)+")
 
 
@@ -116,6 +119,8 @@ def _odd_form(parent: ElementTree.Element, child: ElementTree.Element) -> str | 
         return "<metronome> without <per-minute> (a metric modulation)"
     if child.tag == "accidental" and parent.tag == "note" and (child.text or "") not in READ_ACCIDENTALS:
         return f"<accidental>{child.text or ''}</accidental>"
+    if child.tag == "lyric" and parent.tag == "note" and not _LYRIC_NUMBER.fullmatch(child.get("number", "1")):
+        return f'<lyric number="{child.get("number")}">'
     return None
 
 
