@@ -75,13 +75,18 @@ class Removal:
         """``removed 2× <pedal type="resume"> (measures 3, 9); rewrote <beats>3+4</beats> read as 7 (measure 1)``."""
         removed, rewritten = [], []
         for mark, measures in self.found.items():
-            numbers = list(dict.fromkeys(measures))
+            numbers = sorted(set(measures), key=_measure_order)
             shown = ", ".join(numbers[:MAX_MEASURES_SHOWN]) + (", …" if len(numbers) > MAX_MEASURES_SHOWN else "")
             count = f"{len(measures)}× " if len(measures) > 1 else ""
             where = f" (measure{'s' if len(numbers) > 1 else ''} {shown})" if numbers else ""
             (rewritten if isinstance(mark, Rewritten) else removed).append(f"{count}{mark}{where}")
         said = [f"removed {', '.join(removed)}"] if removed else []
         return "; ".join(said + ([f"rewrote {', '.join(rewritten)}"] if rewritten else []))
+
+
+def _measure_order(number: str) -> tuple:
+    """Measure numbers in score order: numbers by value, then anything else ("X1", "?")."""
+    return (0, int(number), "") if number.isdigit() else (1, 0, number)
 
 
 class Rewritten(str):
