@@ -46,7 +46,7 @@ def published_folder(entry: ModelEntry, tqdm_class=None) -> Path:
 def model_folder(name_or_folder: str | Path, tqdm_class=None) -> tuple[str, Path]:
     name, entry = resolve_model(name_or_folder)
     if entry is None:
-        return name, Path(name.removesuffix(WHOLE_PIECES_SUFFIX))
+        return name, Path(name if Path(name).is_dir() else name.removesuffix(WHOLE_PIECES_SUFFIX))
     if entry.is_bundled:
         folder = bundled_model_dir(entry)
         if not (folder / "config.json").exists():
