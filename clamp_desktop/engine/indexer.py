@@ -185,7 +185,7 @@ class LibraryIndexer:
             gone_by_hash.setdefault(state.hash, []).append(path)
         for path, file in found.items():
             state = known.get(path)
-            if state and state.size == file.size and state.mtime_ns == file.mtime_ns:
+            if state and state.size == file.size and state.mtime_ns == file.mtime_ns and not state.stale:
                 plan.unchanged += 1
                 continue
             if path != file.path:
@@ -199,7 +199,7 @@ class LibraryIndexer:
             except OSError as exc:
                 plan.convert.append((file, "", f"unreadable: {exc.strerror or exc}"))
                 continue
-            if state and state.hash == digest:
+            if state and state.hash == digest and not state.stale:
                 plan.touched.append(file)
             elif state:
                 plan.convert.append((file, digest, "updated"))
