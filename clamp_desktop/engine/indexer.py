@@ -224,6 +224,13 @@ class LibraryIndexer:
         summary.moved = len(plan.moves)
         summary.unchanged = plan.unchanged + len(plan.touched)
 
+    def _unify_composers(self) -> None:
+        """One spelling per person among composers the authority file does not know."""
+        from ..ingest.composers import unify
+
+        with self.library.atomic():
+            self.library.merge_spellings(unify(self.library.composers()))
+
     # --- running ---------------------------------------------------------------
 
     def run(self, folders: Iterable[str | Path]) -> Generator[Progress, None, IndexSummary]:
@@ -261,6 +268,8 @@ class LibraryIndexer:
                 read = summary.added + summary.updated + summary.failed
                 yield Progress("convert", read, len(plan.convert), f"{summary.encoded}/{to_encode} encoded")
             encoder.conversion_done.set()
+            if plan.convert:
+                self._unify_composers()
             if encoder_started:
                 encoder.inbox.put(None)
                 while summary.encoded < to_encode:

@@ -210,6 +210,15 @@ class Library(Database):
                 "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE composer = ?",
                 (new, old)).rowcount
 
+    def merge_spellings(self, mapping: dict[str, str]) -> int:
+        """Show each piece by ``mapping``'s key as by its value (found spellings, not the user's renames)."""
+        changed = 0
+        for old, new in mapping.items():
+            changed += self.conn.execute(
+                "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE composer = ?", (new, old)
+            ).rowcount
+        return changed
+
     def composers(self) -> list[tuple[str, int]]:
         """(composer as shown, number of readable pieces), by name."""
         return [(r[0], r[1]) for r in self.conn.execute(
