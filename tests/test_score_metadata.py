@@ -50,7 +50,7 @@ def test_a_title_credit_fills_in_for_a_missing_movement_title(tmp_path):
     assert meta["title"] == "Erlkönig"
 
 
-@pytest.mark.parametrize("text", ["Title", "xml_score", "c", "lc12345", "sq123", "Untitled score", "X"])
+@pytest.mark.parametrize("text", ["Title", "xml_score", "c", "lc12345", "sq123", "Untitled score", "X", "bwv102.7.mxl"])
 def test_placeholders(text):
     assert is_placeholder(text)
 
