@@ -9,6 +9,7 @@ import pytest
 from clamp_desktop.ingest import composers
 from clamp_desktop.ingest.language import detect_language
 from clamp_desktop.ingest.score import read_score
+from clamp_desktop.ingest.tempo import word_class
 from clamp_desktop.ingest.titles import is_placeholder
 from musicxml_cases import D_MINOR, score, write
 
@@ -165,6 +166,14 @@ def test_lyrics_make_a_part_a_voice_and_tell_the_language(tmp_path):
                                                               notes=D_MINOR * 2)))
     assert meta["ensemble"] == "voice and piano"
     assert (meta["has_lyrics"], meta["language"], meta["has_chords"]) == (1, "de", 0)
+
+
+@pytest.mark.parametrize("words, tempo", [
+    ("Allegro con brio", "fast"), ("Allegretto", "moderate"), ("Langsam", "slow"), ("Nicht schnell", "moderate"),
+    ("Lent et grave", "slow"), ("Lively", "fast"), ("Andante", "moderate"), ("dolce", None),
+])
+def test_tempo_words(words, tempo):
+    assert word_class(words) == tempo
 
 
 @pytest.mark.parametrize("words, language", [
