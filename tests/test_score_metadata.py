@@ -158,12 +158,13 @@ def test_ensemble_from_part_names_in_any_language_and_midi_programs(tmp_path, pa
     assert meta["ensemble"] == ensemble
 
 
-def test_lyrics_make_a_part_a_voice_and_tell_the_language(tmp_path):
+@pytest.mark.parametrize("verse", [1, 2])     # some exports number their only verse 2
+def test_lyrics_make_a_part_a_voice_and_tell_the_language(tmp_path, verse):
     lyrics = ("Das Wan-dern ist des Mül-lers Lust, das Wan-dern! Das muss ein schlech-ter "
               "Mül-ler sein, dem nie-mals fiel das Wan-dern ein")
     parts = [{"name": "S.", "sings": True}, {"name": "Pno.", "staves": 2}]
     meta = meta_of(write(tmp_path / "wandern.musicxml", score(title="Wandern", parts=parts, lyrics=lyrics,
-                                                              notes=D_MINOR * 2)))
+                                                              notes=D_MINOR * 2, verse=verse)))
     assert meta["ensemble"] == "voice and piano"
     assert (meta["has_lyrics"], meta["language"], meta["has_chords"]) == (1, "de", 0)
 

@@ -105,12 +105,17 @@ def estimate_mode(weights: list[float], fifths: int, first_bass: int | None = No
 
 
 def _lyrics(root) -> tuple[int, list[str]]:
-    """(parts with lyrics, the words of the first verse joined from their syllables)."""
+    """(parts with lyrics, the words of the first verse joined from their syllables).
+
+    The first verse is the first lyric of each note, whatever its number
+    (some exports number the only verse "2").
+    """
     parts, words, current = 0, [], ""
     for part in root.iterfind("part"):
         found = False
-        for lyric in part.iterfind("measure/note/lyric"):
-            if lyric.get("number", "1") not in ("1", "") or lyric.findtext("text") is None:
+        for note in part.iterfind("measure/note"):
+            lyric = note.find("lyric")
+            if lyric is None or lyric.findtext("text") is None:
                 continue
             found = True
             text = lyric.findtext("text").strip()
