@@ -97,6 +97,15 @@ def test_spellings_of_a_person_the_authority_does_not_know_become_one():
                                       "Édouard Lalo": "Edouard Lalo"}   # "J. Smith" could be either Smith
 
 
+def test_a_piece_without_composer_takes_the_one_its_folder_names():
+    pieces = [(1, "/m/Nadia_Boulanger/Songs/a.xml", "Nadia Boulanger"), (2, "/m/Nadia_Boulanger/Songs/b.xml", None),
+              (3, "/m/Nadia_Boulanger/Other/c.xml", "Nadia Boulanger"), (4, "/m/Mixed/d.xml", "Jane Smith"),
+              (5, "/m/Mixed/e.xml", "John Smith"), (6, "/m/Mixed/f.xml", None), (7, "/m/Lone/g.xml", "Ann Lee"),
+              (8, "/m/Lone/h.xml", None)]
+    # a folder of two people, or one named piece, is no evidence
+    assert composers.composers_by_folder(pieces) == {2: "Nadia Boulanger"}
+
+
 def test_the_authority_covers_the_corpora_with_dates_and_eras():
     bach = composers.lookup("Johann Sebastian Bach")
     assert (bach.born, bach.died, bach.era) == (1685, 1750, "Baroque")

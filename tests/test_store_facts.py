@@ -77,3 +77,20 @@ def test_a_file_read_before_the_facts_existed_is_read_again_keeping_its_vector(t
         assert library.vector(pid, "m") is not None
         summary = run_to_end(LibraryIndexer(library, "m", never_load, inline=True).run([tmp_path / "scores"]))
         assert summary.unchanged == 1 and summary.updated == 0
+
+
+def test_an_index_run_gives_one_spelling_per_person_and_fills_composers_from_the_folder(tmp_path, tiny_checkpoint):
+    from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
+    from clamp_desktop.model import load_clamp
+    from musicxml_cases import score, write
+
+    folder = tmp_path / "Nadia_Boulanger"
+    for name, composer in (("Cantique", "Nadia Boulanger"), ("Soleils", "Boulanger, Nadia (1887-1979)"),
+                           ("Prière", "N. Boulanger"), ("Élégie", None)):
+        write(folder / f"{name}.musicxml", score(title=name, composer=composer))
+    with Library(tmp_path / "lib.db") as library:
+        run_to_end(LibraryIndexer(library, str(tiny_checkpoint), lambda: load_clamp(tiny_checkpoint),
+                                  inline=True).run([folder]))
+        assert library.composers() == [("Nadia Boulanger", 4)]
+        raw = {p["title"]: p["composer_raw"] for p in library.pieces()}
+        assert raw["Prière"] == "N. Boulanger" and raw["Élégie"] is None

@@ -225,11 +225,14 @@ class LibraryIndexer:
         summary.unchanged = plan.unchanged + len(plan.touched)
 
     def _unify_composers(self) -> None:
-        """One spelling per person among composers the authority file does not know."""
-        from ..ingest.composers import unify
+        """One spelling per person among composers the authority file does not know; then pieces
+        that name no composer take the one their folder's other pieces name."""
+        from ..ingest.composers import composers_by_folder, unify
 
         with self.library.atomic():
             self.library.merge_spellings(unify(self.library.composers()))
+            pieces = [(p["id"], p["path"], p["composer"]) for p in self.library.pieces()]
+            self.library.set_composers(composers_by_folder(pieces))
 
     # --- running ---------------------------------------------------------------
 

@@ -320,3 +320,40 @@ def _mutual_fit(given: list[str], person: Composer) -> bool:
         return False
     theirs = words(person.name)[:-1]
     return _given_fit(theirs, Composer(" ".join([*given, "x"])), initials_fit=True) is not None if given else True
+
+
+FOLDER_SHARE = 0.8      # of a folder's pieces that name a composer, naming the same one
+
+
+def composers_by_folder(pieces: list[tuple[int, str, str | None]], levels: int = 3) -> dict[int, str]:
+    """Composers for pieces whose file and folders name none, from the other pieces in their folders.
+
+    ``pieces`` are (id, path, composer as shown).  A piece without a composer
+    takes the one that at least two pieces under the nearest such folder (its
+    own, or up to ``levels`` above) name, when they are ``FOLDER_SHARE`` of
+    those there that name any; a folder of several composers stops the search: `Nadia_Boulanger/Songs/x.xml` without a credit is
+    hers when her other songs there say so.
+    """
+    from collections import Counter
+    from pathlib import PurePath
+
+    under: dict[PurePath, Counter] = {}
+    for _, path, composer in pieces:
+        if composer:
+            for folder in list(PurePath(path).parents)[:levels]:
+                under.setdefault(folder, Counter())[composer] += 1
+    found = {}
+    for piece_id, path, composer in pieces:
+        if composer:
+            continue
+        for folder in list(PurePath(path).parents)[:levels]:
+            counts = under.get(folder)
+            if not counts:
+                continue
+            name, count = counts.most_common(1)[0]
+            if count < FOLDER_SHARE * sum(counts.values()):
+                break     # a folder of several composers: no evidence for this piece
+            if count >= 2:
+                found[piece_id] = name
+                break
+    return found

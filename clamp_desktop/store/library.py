@@ -219,6 +219,12 @@ class Library(Database):
             ).rowcount
         return changed
 
+    def set_composers(self, composers: dict[int, str]) -> None:
+        """Name the composer of pieces (id -> name) that have none."""
+        self.conn.executemany(
+            "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE id = ? AND composer IS NULL",
+            [(name, piece_id) for piece_id, name in composers.items()])
+
     def composers(self) -> list[tuple[str, int]]:
         """(composer as shown, number of readable pieces), by name."""
         return [(r[0], r[1]) for r in self.conn.execute(
