@@ -105,7 +105,7 @@ def estimate_mode(weights: list[float], fifths: int, first_bass: int | None = No
 
 
 def _lyrics(root) -> tuple[int, list[str]]:
-    """(parts with lyrics, the words of the first verse joined from their syllables).
+    """(parts with lyrics, the words of the first verse joined from their syllables), in the analysed measures.
 
     The first verse is the first lyric of each note, whatever its number
     (some exports number the only verse "2").
@@ -113,7 +113,7 @@ def _lyrics(root) -> tuple[int, list[str]]:
     parts, words, current = 0, [], ""
     for part in root.iterfind("part"):
         found = False
-        for note in part.iterfind("measure/note"):
+        for note in (n for m in _analysed(part.findall("measure")) for n in m.iterfind("note")):
             lyric = note.find("lyric")
             if lyric is None or lyric.findtext("text") is None:
                 continue
