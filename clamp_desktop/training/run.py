@@ -27,6 +27,7 @@ from ..model.network import ClampNetwork
 from .corpus import prepare_corpus
 from .dataset import TextTable, assign_splits, build_examples, oversample, save_split
 from .facts import piece_facts
+from .openscore import annotate, default_root, prepare_openscore
 from .tags import TagTargets
 from .trainer import TagTask, pooled_text_features, train_contrastive, train_masked_music
 
@@ -63,6 +64,7 @@ class CorpusOptions:
     min_per_genre: int = 0             # ... and rarer genres' (each piece at most 4 times)
     tag_weight: float = 1.0            # weight of the tagging loss (built-in vocabularies); 0: none
     sources: list[str] | None = None   # corpus files to use (None: every convertible file)
+    openscore: str | None = "auto"     # OpenScore corpora folder; "auto": training.openscore.default_root(); None: none
     threads: int = 1                   # 0: torch's default (1 is faster on a shared 2-core CPU)
     extra: dict = field(default_factory=dict)
 
@@ -172,11 +174,28 @@ def corpus_records(cache_dir: Path, opts: CorpusOptions, log=None) -> list[dict]
     if log:
         log(f"corpus: {report.pieces} pieces ({report.converted_files} files converted now, "
             f"{report.failed_files} failed, {report.seconds:.0f} s)")
+    root = openscore_root(opts)
+    if root is not None:
+        more, report = prepare_openscore(cache_dir, root, on_file=on_file)
+        records += annotate(more, root)
+        if log:
+            log(f"OpenScore ({root}): {report.pieces} pieces ({report.converted_files} files converted now, "
+                f"{report.failed_files} failed, {report.seconds:.0f} s)")
     if not records:
         raise TrainingError("no corpus piece could be converted; nothing to train on")
     for record in records:
         record["facts"] = piece_facts(record)
     return records
+
+
+def openscore_root(opts: CorpusOptions) -> Path | None:
+    """The OpenScore folder to train on, or None (not asked for, or "auto" and not found)."""
+    if opts.openscore == "auto":
+        return default_root()
+    if opts.openscore and not Path(opts.openscore).is_dir():
+        raise TrainingError(f"the OpenScore folder {opts.openscore} does not exist; pass the folder that holds "
+                            "lieder/ and string-quartets/")
+    return Path(opts.openscore) if opts.openscore else None
 
 
 def cap_per_collection(records: list[dict], cap: int, seed: int) -> list[dict]:
@@ -279,7 +298,8 @@ def smoke_options(**changes) -> CorpusOptions:
     """A run of seconds on a handful of real corpus files (CI's check of the whole path)."""
     opts = CorpusOptions(hidden_size=64, layers=2, heads=2, intermediate_size=128, max_length=64,
                          projection_dim=64, variants=2, mmm_steps=24, epochs=30, batch_size=16,
-                         patch_budget=2048, sources=list(SMOKE_SOURCES), lr=1e-3, max_per_collection=0)
+                         patch_budget=2048, sources=list(SMOKE_SOURCES), lr=1e-3, max_per_collection=0,
+                         openscore=None)
     for key, value in changes.items():
         setattr(opts, key, value)
     return opts
