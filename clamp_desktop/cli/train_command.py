@@ -26,9 +26,12 @@ from .app import cli, echo_json, json_option
 @click.option("--openscore", "openscore", type=click.Path(file_okay=False), default=None,
               help="The OpenScore Lieder/String Quartet corpora folder to train on beside music21's "
                    "(default: $CLAMP_DESKTOP_OPENSCORE or ../shared/corpora/openscore if present; 'none': without).")
+@click.option("--init-from", "init_from", default=None,
+              help="Corpus: continue this model (name or folder) instead of training a new one "
+                   "(4 epochs at lower learning rates, no masked-music stage).")
 @json_option
 def train(out_dir, db_path, model, smoke, seed, epochs, mmm_steps, max_train_pieces, threads, openscore,
-          as_json):
+          init_from, as_json):
     """Train a CLaMP-style model on music21's corpus, or fine-tune a model on your library (--db).
 
     Corpus training converts the corpus once (cached), pre-trains the music
@@ -52,9 +55,12 @@ def train(out_dir, db_path, model, smoke, seed, epochs, mmm_steps, max_train_pie
         base = model or model_name(None)
         info = finetune(base, db_path, Path(out_dir or "finetuned"), opts, log=log)
     else:
-        from ..training.run import CorpusOptions, smoke_options, train_from_corpus
+        from ..training.run import CorpusOptions, continue_options, smoke_options, train_from_corpus
 
-        opts = smoke_options(seed=seed) if smoke else CorpusOptions(seed=seed)
+        if smoke:
+            opts = smoke_options(seed=seed)
+        else:
+            opts = continue_options(init_from, seed=seed) if init_from else CorpusOptions(seed=seed)
         if threads is not None:
             opts.threads = threads
         if epochs is not None:

@@ -93,12 +93,13 @@ def convert_openscore(task: tuple[str, str]) -> list[dict]:
     return records
 
 
-def prepare_openscore(cache_dir: Path, root: Path, on_file=None, sources: list[str] | None = None):
+def prepare_openscore(cache_dir: Path, root: Path, on_file=None, sources: list[str] | None = None,
+                      inline: bool = False):
     """Convert (once, cached) and return the OpenScore pieces, like ``corpus.prepare_corpus``."""
     from .corpus import prepare_corpus
 
     return prepare_corpus(cache_dir, sources=sources if sources is not None else openscore_sources(root),
-                          root=root, on_file=on_file, convert=convert_openscore, prefix=PREFIX)
+                          root=root, on_file=on_file, convert=convert_openscore, prefix=PREFIX, inline=inline)
 
 
 # --- lyrics language -------------------------------------------------------------------

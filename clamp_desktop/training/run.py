@@ -65,6 +65,7 @@ class CorpusOptions:
     tag_weight: float = 1.0            # weight of the tagging loss (built-in vocabularies); 0: none
     sources: list[str] | None = None   # corpus files to use (None: every convertible file)
     openscore: str | None = "auto"     # OpenScore corpora folder; "auto": training.openscore.default_root(); None: none
+    init_from: str | None = None       # continue from this model (name or folder) instead of a fresh one; no MMM
     threads: int = 1                   # 0: torch's default (1 is faster on a shared 2-core CPU)
     extra: dict = field(default_factory=dict)
 
@@ -188,6 +189,22 @@ def corpus_records(cache_dir: Path, opts: CorpusOptions, log=None) -> list[dict]
     return records
 
 
+def start_network(opts: CorpusOptions) -> tuple[dict, ClampNetwork]:
+    """(config, network): a fresh one of ``opts``' shape, or the weights of ``opts.init_from`` to continue."""
+    if not opts.init_from:
+        config = mini_config(opts)
+        return config, new_network(config, opts.seed)
+    from ..model import load_clamp
+    from ..model.checkpoint import read_config
+    from ..model.loading import model_folder
+
+    _, folder = model_folder(opts.init_from)
+    config = dict(read_config(Path(folder)).raw)
+    if not config.get("text_encoder_package"):
+        raise TrainingError(f"{opts.init_from} has its own text encoder; continue only a model like the bundled one")
+    return config, load_clamp(opts.init_from, device="cpu").network
+
+
 def openscore_root(opts: CorpusOptions) -> Path | None:
     """The OpenScore folder to train on, or None (not asked for, or "auto" and not found)."""
     if opts.openscore == "auto":
@@ -239,8 +256,7 @@ def train_from_corpus(out_dir: Path, opts: CorpusOptions, cache_dir: Path | None
     log(f"split (seed {opts.seed}): " + ", ".join(f"{k} {len(v)}" for k, v in split.items())
         + f"; training on {len(train_records)}")
 
-    config = mini_config(opts)
-    network = new_network(config, opts.seed)
+    config, network = start_network(opts)
     tokenizer = text_tokenizer(config)
     table = TextTable()
     examples = build_examples(train_records, opts.max_length, opts.variants, opts.seed, table)
@@ -248,8 +264,9 @@ def train_from_corpus(out_dir: Path, opts: CorpusOptions, cache_dir: Path | None
     features = cache.features(network.text_enc, tokenizer, table.texts, log)
     texts_done = time.perf_counter()
 
-    mmm = train_masked_music(network, examples, steps=opts.mmm_steps, batch_size=opts.batch_size,
-                             patch_budget=opts.patch_budget, lr=opts.mmm_lr, seed=opts.seed, log=log)
+    mmm = train_masked_music(network, examples, steps=0 if opts.init_from else opts.mmm_steps,
+                             batch_size=opts.batch_size, patch_budget=opts.patch_budget, lr=opts.mmm_lr,
+                             seed=opts.seed, log=log)
     balanced = oversample(examples, opts.min_per_collection, opts.min_per_genre)
     if len(balanced) > len(examples):
         log(f"contrastive epochs see {len(balanced)} pieces (rare collections and genres repeated)")
@@ -292,6 +309,15 @@ SMOKE_SOURCES = [
     "bach/bwv103.6.mxl", "bach/bwv104.6.mxl", "haydn/opus74no1/movement3.mxl",
     "oneills1850/0487-0500.abc",
 ]
+
+
+def continue_options(init_from: str, **changes) -> CorpusOptions:
+    """Continue a trained model on the corpora (the bundled model's retraining with OpenScore):
+    no masked-music stage, fewer epochs at lower learning rates, so what it knew stays."""
+    opts = CorpusOptions(init_from=init_from, epochs=4.0, lr=2e-4, proj_lr=1e-3)
+    for key, value in changes.items():
+        setattr(opts, key, value)
+    return opts
 
 
 def smoke_options(**changes) -> CorpusOptions:
