@@ -16,8 +16,9 @@ corpus by work, OpenScore by composer):
 Then, on the **test** pieces (never used for fitting), it prints the
 reliability table (confidence bins vs how often right) and, per collection,
 the share of shown tags that are right.  A composer the vocabulary does not
-list makes every composer label wrong for that piece; a vocabulary the facts
-judge on fewer than 100 pieces or 3 labels (form) gets no calibration, and so
+list makes every composer label wrong for that piece (and a string quartet
+every genre label); a vocabulary the facts
+judge on fewer than 60 pieces or 3 labels (form) gets no calibration, and so
 the conservative fallback (``engine.calibration``).
 """
 
@@ -41,7 +42,7 @@ from clamp_desktop.engine.calibration import (  # noqa: E402
 )
 from clamp_desktop.model import load_clamp, normalize  # noqa: E402
 
-MIN_PIECES, MIN_LABELS = 100, 3
+MIN_PIECES, MIN_LABELS = 60, 3
 
 
 def judged(vocabulary, facts_list: list[dict]) -> tuple[list[int], np.ndarray]:
@@ -54,6 +55,8 @@ def judged(vocabulary, facts_list: list[dict]) -> tuple[list[int], np.ndarray]:
         truths = tag_truths(facts).get(vocabulary.name)
         if vocabulary.name == "composer" and facts.get("composer"):
             truths = [facts["composer"]]     # a composer the vocabulary lacks: every label is wrong
+        if vocabulary.name == "genre" and facts.get("genre") == "string quartet":
+            truths = ["string quartet"]      # no genre label fits a whole quartet: every label is wrong
         if not truths:
             continue
         wanted = {plain(t) for t in truths}
@@ -168,6 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="split seed")
     parser.add_argument("--openscore", default="auto", help="OpenScore folder ('auto': beside the checkout)")
     parser.add_argument("--dry-run", action="store_true", help="report, but do not write calibration.json")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="use the pieces already converted (a partial calibration); convert nothing")
     parser.add_argument("--json", dest="json_path", default=None, help="also write the report here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -179,8 +184,8 @@ def main(argv=None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     openscore = None if args.openscore == "none" else args.openscore
-    validation = held_out_records(Path(folder), "validation", args.seed, openscore, log)
-    test = held_out_records(Path(folder), "test", args.seed, openscore, log)
+    validation, test = (held_out_records(Path(folder), split, args.seed, openscore, log, cached_only=args.cached_only)
+                        for split in ("validation", "test"))
     log(f"fitting on {len(validation)} validation pieces, reporting on {len(test)} test pieces")
     calibration = Calibration(Path(folder).name, fit(model, vocabularies, validation),
                               f"validation split, seed {args.seed}: {len(validation)} pieces "

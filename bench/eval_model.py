@@ -224,11 +224,12 @@ def untrained_like(model: Clamp, seed: int = 1234) -> Clamp:
     return Clamp(fresh, model.tokenizer, model.max_length, "untrained", model.device)
 
 
-def test_records(model_folder: Path | None, seed: int, limit: int | None, openscore="auto") -> list[dict]:
+def test_records(model_folder: Path | None, seed: int, limit: int | None, openscore="auto",
+                 cached_only: bool = False) -> list[dict]:
     """The held-out test pieces of both corpora (``training.heldout``), converting them first if needed."""
     from clamp_desktop.training.heldout import held_out_records
 
-    records = held_out_records(model_folder, "test", seed, openscore, log=progress)
+    records = held_out_records(model_folder, "test", seed, openscore, log=progress, cached_only=cached_only)
     if limit and len(records) > limit:
         picks = np.random.default_rng(seed).choice(len(records), limit, replace=False)
         records = [records[i] for i in sorted(picks)]
@@ -419,14 +420,15 @@ def real_figures(system: System, records: list[dict]) -> dict:
     return out
 
 
-def run(model_name: str, limit: int | None, seed: int, beside: str | None = None, openscore="auto") -> dict:
+def run(model_name: str, limit: int | None, seed: int, beside: str | None = None, openscore="auto",
+        cached_only: bool = False) -> dict:
     from clamp_desktop.model.loading import model_folder
     from clamp_desktop.training.heldout import collection_of
 
     started = time.perf_counter()
     _, folder = model_folder(model_name)
     model = load_clamp(model_name, device="cpu")
-    records = test_records(Path(folder), seed, limit, openscore)
+    records = test_records(Path(folder), seed, limit, openscore, cached_only)
     music21 = [r for r in records if collection_of(r["facts"]) == "music21"]
     real = [r for r in records if collection_of(r["facts"]) != "music21"]
     progress(f"{len(music21)} music21 test pieces, {len(real)} OpenScore pieces of held-out composers")
@@ -435,6 +437,7 @@ def run(model_name: str, limit: int | None, seed: int, beside: str | None = None
         models.append((Path(str(beside)).name, load_clamp(beside, device="cpu")))
     models.append(("untrained", untrained_like(model)))
     results = {"model": str(model_name), "beside": beside, "test_pieces": len(music21),
+               "cached_only": cached_only,
                "real_pieces": {c: sum(collection_of(r["facts"]) == c for r in real) for c in REAL_COLLECTIONS},
                "labels": dict(Counter(r["facts"]["label"] for r in music21).most_common()),
                "systems": {}, "real": {}}
@@ -535,10 +538,12 @@ def main(argv=None) -> int:
     parser.add_argument("--beside", default=None, help="another model measured in the same run (e.g. the old one)")
     parser.add_argument("--openscore", default="auto",
                         help="OpenScore corpora folder ('auto': beside the checkout; 'none': music21 only)")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="measure the pieces already converted (a partial figure); convert nothing")
     parser.add_argument("--json", dest="json_path", default=None, help="also write the results here")
     args = parser.parse_args(argv)
     results = run(args.model, args.limit, args.seed, args.beside,
-                  None if args.openscore == "none" else args.openscore)
+                  None if args.openscore == "none" else args.openscore, args.cached_only)
     print(table(results))
     if args.json_path:
         Path(args.json_path).write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -134,22 +134,30 @@ def fit_temperature(cos: np.ndarray, truth: np.ndarray) -> float:
     return float(min(grid, key=nll))
 
 
-def choose_threshold(confidence: np.ndarray, correct: np.ndarray,
-                     target: float = TARGET_PRECISION) -> tuple[float, float | None, float]:
-    """(threshold, precision of what it shows, share shown): the lowest threshold at which
-    every higher cut also keeps precision >= ``target`` (else ``NEVER``: nothing shown)."""
+def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target: float = TARGET_PRECISION,
+                     least: int = 20) -> tuple[float, float | None, float]:
+    """(threshold, precision of what it shows, share shown): the lowest threshold at which every
+    higher cut showing at least ``least`` tags also keeps precision >= ``target`` (else ``NEVER``).
+
+    Cuts showing fewer than ``least`` tags are too few to judge (one early
+    mistake would otherwise forbid everything).
+    """
     order = np.argsort(-confidence, kind="stable")
     hits = np.cumsum(correct[order])
     counts = np.arange(1, len(order) + 1)
     precision = hits / counts
-    # Cut after position i only where the tail from the top stays above target at every step.
-    ok = np.minimum.accumulate(precision) >= target
-    if not ok.any() or not ok[0]:
+    first = min(least, len(order)) - 1
+    if first < 0:
+        return NEVER, None, 0.0
+    # Cut after position i only where every cut from ``first`` to i stays above target.
+    ok = np.zeros(len(order), dtype=bool)
+    ok[first:] = np.minimum.accumulate(precision[first:]) >= target
+    if not ok.any():
         return NEVER, None, 0.0
     last = int(np.nonzero(ok)[0].max())
     while last + 1 < len(order) and confidence[order[last + 1]] == confidence[order[last]]:
         last -= 1  # a tie at the cut would show pieces the precision did not count
-        if last < 0:
+        if last < first:
             return NEVER, None, 0.0
     return float(confidence[order[last]]), float(precision[last]), (last + 1) / len(order)
 

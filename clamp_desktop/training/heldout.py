@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from .. import paths
-from .corpus import prepare_corpus
+from .corpus import cache_file, prepare_corpus, read_cache
 from .dataset import group_of, load_split, split_of
 from .facts import piece_facts
 from .openscore import PREFIX, annotate, default_root, prepare_openscore, split_by_composer
@@ -31,17 +31,34 @@ def _progress(log, what: str, total: int):
     return on_file
 
 
+def _cached(cache_dir: Path, sources: list[str], log) -> list[dict]:
+    """The cached pieces of ``sources``, converting nothing (``cached_only``); says how many files lack."""
+    pieces, done = read_cache(cache_file(cache_dir))
+    wanted = set(sources)
+    if log and (missing := len(wanted - done)):
+        log(f"cached only: {missing} of {len(wanted)} files are not converted yet and are left out")
+    return [p for p in pieces if p["source"] in wanted]
+
+
 def held_out_records(model_folder: Path | None, split: str = "test", seed: int = 0,
                      openscore: Path | None | str = "auto", log=None,
-                     cache_dir: Path | None = None) -> list[dict]:
-    """Records (abc, metadata, ``facts``) of the ``split`` pieces of both corpora."""
+                     cache_dir: Path | None = None, cached_only: bool = False) -> list[dict]:
+    """Records (abc, metadata, ``facts``) of the ``split`` pieces of both corpora.
+
+    ``cached_only``: measure what the cache holds and convert nothing (a
+    partial figure, said so on ``log``).
+    """
     from .corpus import default_sources
 
     cache_dir = Path(cache_dir or paths.cache_dir() / "training")
     sources = default_sources()
-    records, report = prepare_corpus(cache_dir, on_file=_progress(log, "music21's corpus", len(sources)))
-    if log and report.converted_files:
-        log(f"converted {report.converted_files} files of music21's corpus in {report.seconds:.0f} s (now cached)")
+    if cached_only:
+        records = _cached(cache_dir, sources, log)
+    else:
+        records, report = prepare_corpus(cache_dir, on_file=_progress(log, "music21's corpus", len(sources)))
+        if log and report.converted_files:
+            log(f"converted {report.converted_files} files of music21's corpus in {report.seconds:.0f} s "
+                "(now cached)")
     split_file = Path(model_folder) / "split.json.gz" if model_folder else None
     if split_file and split_file.exists():
         wanted = set(load_split(split_file)[split])
@@ -53,10 +70,13 @@ def held_out_records(model_folder: Path | None, split: str = "test", seed: int =
         from .openscore import openscore_sources
 
         names = [s for s in openscore_sources(Path(root)) if split_by_composer(s, seed) == split]
-        more, report = prepare_openscore(cache_dir, Path(root), sources=names,
-                                         on_file=_progress(log, "OpenScore", len(names)))
-        if log and report.converted_files:
-            log(f"converted {report.converted_files} OpenScore files in {report.seconds:.0f} s (now cached)")
+        if cached_only:
+            more = _cached(cache_dir, names, log)
+        else:
+            more, report = prepare_openscore(cache_dir, Path(root), sources=names,
+                                             on_file=_progress(log, "OpenScore", len(names)))
+            if log and report.converted_files:
+                log(f"converted {report.converted_files} OpenScore files in {report.seconds:.0f} s (now cached)")
         records += annotate([r for r in more if r["source"].startswith(PREFIX)], Path(root))
     for record in records:
         record["facts"] = piece_facts(record)

@@ -212,7 +212,8 @@ def annotate(records: list[dict], root: Path) -> list[dict]:
 # held-out composers are ones the model has never heard.
 _KNOWN = {"Beethoven,_Ludwig_van", "Haydn,_Joseph", "Mozart,_Wolfgang_Amadeus", "Schubert,_Franz",
           "Schumann,_Robert", "Wieck,_Clara", "Schumann,_Clara", "Joplin,_Scott", "Liliʻuokalani",
-          "Liliuokalani,_Queen_of_the_Hawaiian_Islands", "Chopin,_Frédéric", "Verdi,_Giuseppe", "Weber,_Carl_Maria_von", "Beach,_Amy"}
+          "Liliuokalani,_Queen_of_the_Hawaiian_Islands", "Chopin,_Frédéric", "Verdi,_Giuseppe",
+          "Weber,_Carl_Maria_von", "Beach,_Amy"}
 HELD_OUT = (0.25, 0.10)   # shares of composers for test and validation
 # The quartet corpus has few composers besides those: twice the share of its
 # own composers is held out, so the test split has more than a handful of quartets.

@@ -102,8 +102,8 @@ class TagsPanel(QWidget):
             group.setFlags(group.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             for view in views:
                 suggestion = view.source == "auto" and not view.visible
-                item = QTreeWidgetItem(group, [view.label, probability_text(view.score),
-                                               "suggestion" if suggestion else SOURCE_TEXT.get(view.source, view.source)])
+                source = "suggestion" if suggestion else SOURCE_TEXT.get(view.source, view.source)
+                item = QTreeWidgetItem(group, [view.label, probability_text(view.score), source])
                 item.setData(0, TagRole, (vocabulary, view))
                 if not view.visible:
                     for column in range(3):
