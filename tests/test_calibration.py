@@ -138,3 +138,16 @@ def test_a_composer_tag_is_never_shown_for_a_piece_whose_composer_is_known(calib
         views = tagging.piece_tags(library, piece["id"])["composer"]
         assert all(v.visible == (v.score >= floor) for v in views)
         assert sorted(shown.get(piece["id"], {}).get("composer", [])) == sorted(v.label for v in views if v.visible)
+
+
+def test_the_bundled_model_carries_a_calibration_for_the_builtin_vocabularies_as_they_are():
+    calibration_for.cache_clear()
+    calibration = calibration_for("clamp-desktop-mini")
+    assert calibration is not None and calibration.vocabularies
+    vocabularies, _ = tagging.load_vocabularies()
+    for name, entry in calibration.vocabularies.items():
+        # Changing a built-in vocabulary's labels needs a new calibration (bench/calibrate_tags.py).
+        assert entry.labels == vocabularies[name].labels, name
+        assert 0 < entry.temperature and 0 <= entry.threshold <= NEVER
+        if entry.threshold < NEVER:
+            assert entry.precision >= 0.9
