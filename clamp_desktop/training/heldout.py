@@ -26,8 +26,9 @@ def _progress(log, what: str, total: int):
 
     def on_file(rel, count, error):
         done[0] += 1
-        if log and (done[0] % 50 == 0 or done[0] == total):
-            log(f"converting {what}: {done[0]}/{total} files ({time.perf_counter() - started:.0f} s)")
+        if log and done[0] % 50 == 0:
+            log(f"converting {what}: {done[0]} files converted so far ({total} in all, cached ones included; "
+                f"{time.perf_counter() - started:.0f} s)")
     return on_file
 
 
