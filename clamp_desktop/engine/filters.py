@@ -16,13 +16,22 @@ A query mixes three kinds of terms, in any order::
     ``"B-flat major"``).
   - ``meter:`` (or ``time:``): ``3/4``, ``6/8``, ``C`` (= 4/4), ``C|`` (= 2/2).
   - ``parts:``, ``measures:``: ``4``, ``>=4``, ``<3``, ``2-4``.
+  - ``ensemble:`` (``ensemble:quartet``, ``ensemble:"voice and piano"``) and
+    ``era:`` (``era:romantic``): a substring of the fact read from the score
+    (parts, instruments, lyrics, chord symbols) or the composer's era; a
+    visible tag of that vocabulary counts only for pieces whose fact is unknown.
+  - ``lang:`` (or ``language:``): the lyrics' language, ``de`` or ``german``.
+  - ``tempo:``: ``slow``, ``moderate``, ``fast`` (tempo words or metronome mark).
+  - ``chords:yes`` / ``chords:no``, ``lyrics:yes`` / ``lyrics:no``.
+  - ``voices:``: independent lines, as ``parts:``.
   - ``tag:``: ``tag:chorale`` (any vocabulary) or ``tag:genre=chorale``;
     visible tags only.
   - ``VOCABULARY:``: short for ``tag:VOCABULARY=...`` when a tag vocabulary of
     that name exists (``mood:calm``).
 
   Key and metre come from the score's metadata, else from its ABC header
-  (``K:`` / ``M:``).  A filter with a value that cannot be read
+  (``K:`` / ``M:``).  A file that states no mode has it estimated from its
+  notes, so ``key:minor`` finds minor pieces whatever their export.  A filter with a value that cannot be read
   (``parts:many``) is ignored and reported, so typing never empties the list.
   An unknown ``word:`` is ordinary free text.
 - ``"quoted words"`` are **keywords**: a phrase that must occur in the
@@ -46,10 +55,20 @@ from ..store import queries
 
 TEXT_FIELDS = {"composer": "composer", "title": "title", "lyricist": "lyricist",
                "arranger": "arranger", "instrument": "instruments", "genre": "genre",
-               "origin": "origin"}
-NUMBER_FIELDS = {"parts": "parts", "measures": "measures"}
-ALIASES = {"time": "meter", "instruments": "instrument", "part": "parts"}
-FIELDS = frozenset({*TEXT_FIELDS, *NUMBER_FIELDS, "key", "meter", "tag"})
+               "origin": "origin", "ensemble": "ensemble", "era": "era"}
+NUMBER_FIELDS = {"parts": "parts", "measures": "measures", "voices": "voices"}
+# Facts read from the score: a value that is one of a few words, matched exactly.
+EXACT_FIELDS = {"lang": "language", "tempo": "tempo_class"}
+YES_NO_FIELDS = {"chords": "has_chords", "lyrics": "has_lyrics"}
+ALIASES = {"time": "meter", "instruments": "instrument", "part": "parts", "language": "lang",
+           "chord": "chords", "lyric": "lyrics", "voice": "voices"}
+FIELDS = frozenset({*TEXT_FIELDS, *NUMBER_FIELDS, *EXACT_FIELDS, *YES_NO_FIELDS, "key", "meter", "tag"})
+# Fields that are both a score fact and a tag vocabulary: the tag counts only where the fact is unknown.
+FACT_COLUMNS = {"ensemble": "ensemble", "era": "era"}
+LANGUAGES = {"german": "de", "deutsch": "de", "english": "en", "french": "fr", "francais": "fr",
+             "italian": "it", "spanish": "es", "latin": "la", "portuguese": "pt", "dutch": "nl",
+             "swedish": "sv", "czech": "cs", "polish": "pl", "russian": "ru", "greek": "el"}
+_YES = {"yes": 1, "y": 1, "true": 1, "1": 1, "no": 0, "n": 0, "false": 0, "0": 0, "none": 0}
 
 _TOKEN = re.compile(r'''
     (?P<field>[A-Za-z_][\w-]*):(?P<value>(?:"[^"]*"?|[^\s"])+)
@@ -239,8 +258,18 @@ def _clause(library, item: Filter, thresholds: Mapping[str, float]) -> queries.C
     if item.field in TEXT_FIELDS:
         clause = queries.contains(TEXT_FIELDS[item.field], item.value)
         if item.field in thresholds:    # genre: the score's own genre or a visible genre tag
-            clause = queries.any_of(clause, queries.has_visible_tag(item.field, item.value, thresholds))
+            tag = queries.has_visible_tag(item.field, item.value, thresholds)
+            if item.field in FACT_COLUMNS:
+                tag = queries.all_of(queries.is_unknown(FACT_COLUMNS[item.field]), tag)
+            clause = queries.any_of(clause, tag)
         return clause
+    if item.field in EXACT_FIELDS:
+        value = item.value.lower()
+        return queries.equals(EXACT_FIELDS[item.field], LANGUAGES.get(value, value))
+    if item.field in YES_NO_FIELDS:
+        if item.value.lower() not in _YES:
+            return "not yes or no"
+        return queries.equals(YES_NO_FIELDS[item.field], _YES[item.value.lower()])
     if item.field in NUMBER_FIELDS:
         bounds = parse_range(item.value)
         if bounds is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import ConversionError
 from .convert import musicxml_bytes_to_clamp_abc
 from .formats import abc_tune_to_musicxml, read_text, score_file_to_musicxml, split_abc_tunes
-from .metadata import read_musicxml_metadata
+from .metadata import name_piece, read_musicxml_metadata
 from .musicxml import MUSICXML_SUFFIXES, read_musicxml_bytes
 
 ABC_SUFFIXES = (".abc",)
@@ -40,8 +40,8 @@ def _musicxml_entry(data: bytes, path: Path, tune: int = 0) -> ScoreEntry:
 def _converted_entry(data: bytes, path: Path, tune: int = 0) -> ScoreEntry:
     """An entry from MusicXML that music21 wrote: drop its placeholder composer."""
     entry = _musicxml_entry(data, path, tune)
-    if entry.metadata.get("composer") == "Music21":
-        entry.metadata["composer"] = None
+    if (entry.metadata.get("composer_raw") or "").lower() == "music21":
+        entry.metadata["composer"] = entry.metadata["composer_raw"] = None
     return entry
 
 
@@ -56,7 +56,11 @@ def _abc_entries(path: Path) -> list[ScoreEntry]:
         for abc_field, meta_field in _ABC_FIELDS.items():
             if tune.fields.get(abc_field):
                 entry.metadata[meta_field] = tune.fields[abc_field]
-        entry.metadata["title"] = entry.metadata.get("title") or f"{path.stem} X:{tune.number}"
+        if tune.fields.get("C"):
+            entry.metadata["composer_raw"] = tune.fields["C"]
+        if not tune.fields.get("T"):
+            entry.metadata["title"] = f"{path.stem} X:{tune.number}"
+        name_piece(entry.metadata, path)
         entries.append(entry)
     if not entries:
         raise ConversionError(errors[0] if errors else "no readable tune in the file")

@@ -181,6 +181,19 @@ def any_of(*clauses: Clause) -> Clause:
                   tuple(value for c in clauses for value in c.params))
 
 
+def all_of(*clauses: Clause) -> Clause:
+    """Every one of the clauses holds."""
+    return Clause("(" + " AND ".join(f"({c.sql})" for c in clauses) + ")",
+                  tuple(value for c in clauses for value in c.params))
+
+
+def is_unknown(column: str) -> Clause:
+    """A metadata column holds no value."""
+    if column not in TEXT_COLUMNS | NUMBER_COLUMNS:
+        raise ValueError(f"not a metadata column: {column}")
+    return Clause(f"(p.{column} IS NULL OR p.{column} = '')")
+
+
 def exclude_ids(ids: Iterable[int]) -> Clause:
     ids = tuple(int(i) for i in ids)
     if not ids:

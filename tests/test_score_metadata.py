@@ -1,0 +1,195 @@
+"""Titles, composers, keys and score facts read from real and hand-made MusicXML (issue 14, items 1-4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clamp_desktop.ingest import composers
+from clamp_desktop.ingest.language import detect_language
+from clamp_desktop.ingest.score import read_score
+from clamp_desktop.ingest.titles import is_placeholder
+from musicxml_cases import D_MINOR, score, write
+
+OPENSCORE = Path(__file__).parent / "data" / "openscore"
+STRINGS = [{"name": "Violine I"}, {"name": "Violine II"}, {"name": "Bratsche"}, {"name": "Violoncello"}]
+
+
+def meta_of(path: Path) -> dict:
+    (entry,) = read_score(path)
+    return entry.metadata
+
+
+# --- titles ---------------------------------------------------------------------------------
+
+def test_a_placeholder_title_gives_way_to_the_folder_names(tmp_path):
+    path = write(tmp_path / "Beethoven" / "Piano_Sonatas" / "21-1" / "xml_score.musicxml", score(title="Title"))
+    meta = meta_of(path)
+    assert meta["title"] == "Piano Sonatas 21-1"
+    assert meta["composer"] == "Ludwig van Beethoven" and meta["composer_raw"] == "Beethoven"
+
+
+@pytest.mark.parametrize("placeholder", ["title", "a", "X", "untitled", "musicxml_cleaned", None])
+def test_a_generic_file_name_is_never_the_title(tmp_path, placeholder):
+    meta = meta_of(write(tmp_path / "All_Of_Me" / "c.xml", score(title=placeholder, chords=True,
+                                                                 parts=[{"name": "Voice"}])))
+    assert meta["title"] == "All Of Me"
+    assert meta["ensemble"] == "lead sheet" and meta["has_chords"] == 1
+
+
+def test_work_and_movement_are_shown_together(tmp_path):
+    data = score(work="Piano Sonata No. 14", movement="Adagio sostenuto", tempo_words="Adagio sostenuto")
+    meta = meta_of(write(tmp_path / "sonata.musicxml", data))
+    assert meta["title"] == "Piano Sonata No. 14: Adagio sostenuto"
+    assert meta["tempo_class"] == "slow"
+
+
+def test_a_title_credit_fills_in_for_a_missing_movement_title(tmp_path):
+    meta = meta_of(write(tmp_path / "lc1234.mxl.musicxml", score(credit_title="Erlkönig")))
+    assert meta["title"] == "Erlkönig"
+
+
+@pytest.mark.parametrize("text", ["Title", "xml_score", "c", "lc12345", "sq123", "Untitled score", "X"])
+def test_placeholders(text):
+    assert is_placeholder(text)
+
+
+@pytest.mark.parametrize("text", ["Erlkönig", "All Of Me", "BWV 66.6", "Op. 27", "Ave Maria", "Mailied"])
+def test_real_titles_are_not_placeholders(text):
+    assert not is_placeholder(text)
+
+
+# --- composers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, person", [
+    ("Johann Sebastian Bach(1685 - 1750)", "Johann Sebastian Bach"),
+    ("J.S. Bach", "Johann Sebastian Bach"),
+    ("Bach, Johann Sebastian", "Johann Sebastian Bach"),
+    ("C. P. E. Bach", "Carl Philipp Emanuel Bach"),
+    ("Maurice Ravel (1875-1937)", "Maurice Ravel"),
+    ("Frederick Chopin", "Frédéric Chopin"), ("Fredryk Chopin", "Frédéric Chopin"),
+    ("Frederic Francois Chopin", "Frédéric Chopin"), ("Chopin", "Frédéric Chopin"),
+    ("Holmès, Augusta Mary Anne", "Augusta Holmès"), ("Augusta Holmès", "Augusta Holmès"),
+    ("Серге́й Рахма́нинов", "Sergei Rachmaninoff"), ("Sergei Vasilievich Rachmaninoff", "Sergei Rachmaninoff"),
+    ("Rachmaninov", "Sergei Rachmaninoff"), ("Tschaikowsky", "Pyotr Ilyich Tchaikovsky"),
+    ("Joseph Haydn Hob. XVI:50", "Joseph Haydn"), ("W. A. Mozart K. 331", "Wolfgang Amadeus Mozart"),
+    ("Music by Franz Schubert", "Franz Schubert"), ("Composer: Dvorak, Antonin, Op. 96", "Antonín Dvořák"),
+    ("Words by Heinrich Heine / Music by Robert Schumann", "Robert Schumann"),
+    ("L. van BEETHOVEN", "Ludwig van Beethoven"), ("Clara Wieck", "Clara Schumann"),
+])
+def test_one_name_per_composer(written, person):
+    assert composers.canonical(written) == person
+
+
+def test_a_composer_the_authority_does_not_know_is_cleaned_not_guessed():
+    assert composers.canonical("Smith, Jane (1901-1980)") == "Jane Smith"
+    assert composers.canonical("John Williams") == "John Williams"       # not Ralph Vaughan Williams
+    assert composers.canonical("Berlin") == "Berlin"                      # a bare word is not Irving Berlin
+    assert composers.canonical("Composer") is None and composers.canonical("Music21") is None
+
+
+def test_the_authority_covers_the_corpora_with_dates_and_eras():
+    bach = composers.lookup("Johann Sebastian Bach")
+    assert (bach.born, bach.died, bach.era) == (1685, 1750, "Baroque")
+    for folder in ("Saint-Georges,_Joseph_Bologne", "Indy,_Vincent_d’", "Liliuokalani,_Queen_of_the_Hawaiian_Islands"):
+        assert composers.lookup(composers.clean(folder.replace("_", " "))) is not None, folder
+
+
+def test_a_surname_given_folder_names_the_composer_of_a_file_that_names_none(tmp_path):
+    meta = meta_of(write(tmp_path / "Smith,_Jane" / "Songs" / "Evening.musicxml", score()))
+    assert meta["composer"] == "Jane Smith" and meta["title"] == "Evening"
+    assert meta["composer_raw"] == "Smith,_Jane"
+
+
+def test_a_folder_that_is_no_composer_is_not_taken_for_one(tmp_path):
+    meta = meta_of(write(tmp_path / "Berlin" / "Piano_Pieces" / "Evening.musicxml", score()))
+    assert meta["composer"] is None
+
+
+def test_the_file_credit_wins_over_the_folder_and_keeps_what_it_said(tmp_path):
+    path = write(tmp_path / "Bach" / "piece.musicxml", score(title="Prelude", composer="Johann Sebastian Bach(1685 - 1750)"))
+    meta = meta_of(path)
+    assert meta["composer"] == "Johann Sebastian Bach"
+    assert meta["composer_raw"] == "Johann Sebastian Bach(1685 - 1750)"
+    assert meta["era"] == "Baroque"
+
+
+# --- key and mode ---------------------------------------------------------------------------
+
+def test_a_minor_key_signature_without_mode_is_estimated_minor(tmp_path):
+    meta = meta_of(write(tmp_path / "lament.musicxml", score(title="Lament", fifths=-1, notes=D_MINOR)))
+    assert (meta["key"], meta["mode"], meta["key_source"]) == ("D minor", "minor", "estimated")
+
+
+def test_the_same_signature_with_a_major_tune_stays_major(tmp_path):
+    meta = meta_of(write(tmp_path / "song.musicxml", score(title="Song", fifths=-1)))
+    assert (meta["key"], meta["key_source"]) == ("F major", "estimated")
+
+
+def test_a_stated_mode_is_kept_and_said_to_be_stated(tmp_path):
+    meta = meta_of(write(tmp_path / "dorian.musicxml", score(title="Tune", fifths=0, mode="dorian", notes=D_MINOR)))
+    assert (meta["key"], meta["mode"], meta["key_source"]) == ("D dorian", "dorian", "stated")
+
+
+# --- ensemble, lyrics, chords -----------------------------------------------------------------
+
+@pytest.mark.parametrize("parts, ensemble", [
+    (STRINGS, "string quartet"),
+    ([{"name": "Violon 1"}, {"name": "Violon 2"}, {"name": "Alto"}, {"name": "Violoncelle"}], "string quartet"),
+    ([{"name": ""}, {"name": ""}, {"name": ""}, {"name": ""}], None),
+    ([{"name": "", "program": 41}, {"name": "", "program": 41}, {"name": "", "program": 42},
+      {"name": "", "program": 43}], "string quartet"),
+    ([{"name": "Klavier", "staves": 2}], "solo piano"),
+    ([{"name": "Pianoforte", "staves": 2}, {"name": "Violino"}], "violin and piano"),
+    ([{"name": "Singstimme"}, {"name": "Klavier", "staves": 2}], "voice and piano"),
+    ([{"name": "Soprano"}, {"name": "Alto"}, {"name": "Tenor"}, {"name": "Bass"}], "choir"),
+])
+def test_ensemble_from_part_names_in_any_language_and_midi_programs(tmp_path, parts, ensemble):
+    meta = meta_of(write(tmp_path / "piece.musicxml", score(title="Piece", parts=parts)))
+    assert meta["ensemble"] == ensemble
+
+
+def test_lyrics_make_a_part_a_voice_and_tell_the_language(tmp_path):
+    lyrics = ("Das Wan-dern ist des Mül-lers Lust, das Wan-dern! Das muss ein schlech-ter "
+              "Mül-ler sein, dem nie-mals fiel das Wan-dern ein")
+    parts = [{"name": "S.", "sings": True}, {"name": "Pno.", "staves": 2}]
+    meta = meta_of(write(tmp_path / "wandern.musicxml", score(title="Wandern", parts=parts, lyrics=lyrics,
+                                                              notes=D_MINOR * 2)))
+    assert meta["ensemble"] == "voice and piano"
+    assert (meta["has_lyrics"], meta["language"], meta["has_chords"]) == (1, "de", 0)
+
+
+@pytest.mark.parametrize("words, language", [
+    ("the night is dark and the love of my heart is with you".split(), "en"),
+    ("je suis dans le jardin et la nuit est pour mon cœur".split(), "fr"),
+    ("kyrie eleison christe eleison gloria in excelsis deo et in terra pax".split(), "la"),
+    ("Я помню чудное мгновенье".split(), "ru"),
+    ("la la la la".split(), None),
+])
+def test_lyrics_language(words, language):
+    assert detect_language(words) == language
+
+
+# --- real files from the OpenScore corpora (CC0) ---------------------------------------------
+
+def test_an_openscore_song():
+    meta = meta_of(next(OPENSCORE.glob("lieder/scores/Schubert,_Franz/*/1_Das_Wandern/*.mxl")))
+    assert "Das Wandern" in meta["title"] and "Müllerin" in meta["title"]
+    assert meta["composer"] == "Franz Schubert" and meta["era"] == "Romantic"
+    assert (meta["ensemble"], meta["language"], meta["has_lyrics"]) == ("voice and piano", "de", 1)
+
+
+def test_an_openscore_song_in_french_from_a_folder_named_underscore():
+    meta = meta_of(next(OPENSCORE.glob("lieder/scores/Boulanger,_Lili/_/Reflets/*.mxl")))
+    assert meta["title"] == "Reflets" and meta["composer"] == "Lili Boulanger"
+    assert meta["language"] == "fr"
+
+
+def test_an_openscore_quartet():
+    meta = meta_of(next(OPENSCORE.glob("string-quartets/scores/Saint-Georges*/*/*.mxl")))
+    assert meta["composer"] == "Joseph Bologne Saint-Georges"
+    assert meta["ensemble"] == "string quartet" and meta["voices"] == 4
+    assert meta["has_lyrics"] == 0 and meta["language"] is None
+    assert meta["title"].startswith("String Quartet in C minor")
+    assert (meta["mode"], meta["key_source"]) == ("minor", "estimated")
