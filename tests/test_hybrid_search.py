@@ -8,6 +8,7 @@ must rank first, and words nobody knows must leave the model's order alone.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from clamp_desktop.store import Library
 from conftest import corpus_files, corpus_root
 from search_helpers import index_library
 
+OPENSCORE = Path(__file__).parent / "data" / "openscore"      # 3 Lieder and a quartet (CC0)
 PIECES = ("bach/bwv1*.mxl", 4), ("haydn/opus74no1/*.mxl", None), ("mozart/k80/*.mxl", 2), \
     ("beach/prayer_of_a_tired_child.musicxml", None), ("joplin/maple_leaf_rag.mxl", None)
 
@@ -29,9 +31,13 @@ def library(tmp_path_factory, tiny_checkpoint, tiny_model):
             target = base / "scores" / source.relative_to(corpus_root())
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
+    shutil.copytree(OPENSCORE, base / "scores" / "openscore")
     name = index_library(base / "lib.db", base / "scores", tiny_checkpoint, tiny_model)
     with Library(base / "lib.db", readonly=True) as opened:
         yield opened, name
+
+
+MOZART = "Wolfgang Amadeus Mozart"
 
 
 def ranked(library, name, model, text, **options):
@@ -53,10 +59,33 @@ def test_pieces_meeting_more_of_the_query_come_first(library, tiny_model):
     hits = ranked(opened, name, tiny_model, "a piece by Mozart in 3/4")
     met = [len(h.matched) for h in hits]
     assert met == sorted(met, reverse=True)
-    mozart_in_three = [p["id"] for p in opened.pieces() if p["composer"] == "W.A. Mozart" and p["time_signature"] == "3/4"]
+    mozart_in_three = [p["id"] for p in opened.pieces() if p["composer"] == MOZART and p["time_signature"] == "3/4"]
     assert [h.piece["id"] for h in hits[:len(mozart_in_three)]] == mozart_in_three
-    assert set(hits[0].matched) == {"by W.A. Mozart", "3/4"}
+    assert set(hits[0].matched) == {f"by {MOZART}", "3/4"}
     assert {h.piece["id"] for h in hits} == {p["id"] for p in opened.pieces()}   # soft: nothing is dropped
+
+
+@pytest.mark.parametrize("text, composer, ensemble", [
+    ("a string quartet by Mozart", MOZART, "string quartet"),
+    ("a string quartet by Haydn", "Joseph Haydn", "string quartet"),        # composer from the folder name
+    ("a song by Schubert", "Franz Schubert", "voice and piano"),
+])
+def test_a_composer_and_ensemble_query_ranks_their_pieces_first(library, tiny_model, text, composer, ensemble):
+    opened, name = library
+    wanted = [p["id"] for p in opened.pieces() if p["composer"] == composer and p["ensemble"] == ensemble]
+    alone = [h.piece["id"] for h in ranked(opened, name, tiny_model, text, hybrid=False)]
+    hits = ranked(opened, name, tiny_model, text)
+    assert wanted and sorted(h.piece["id"] for h in hits[:len(wanted)]) == sorted(wanted)
+    assert len(hits[0].matched) == 2
+    # the random model alone does not put them first: the constraints did
+    assert sorted(alone[:len(wanted)]) != sorted(wanted)
+
+
+def test_a_movement_title_typed_whole_ranks_first(library, tiny_model):
+    opened, name = library
+    hits = ranked(opened, name, tiny_model, "aus meinen Tränen spriessen")
+    assert hits[0].piece["title"] == "Dichterliebe, Op.48: 2. Aus meinen Tränen spriessen"
+    assert ranked(opened, name, tiny_model, "Das Wandern by Schubert")[0].matched == ("by Franz Schubert", "title")
 
 
 def test_unknown_words_leave_the_model_order_alone(library, tiny_model):
@@ -82,7 +111,10 @@ def test_what_a_query_names(library):
     assert labels(opened, "a piece in a minor") == ["in A minor"]
     assert labels(opened, "a song for voice and piano") == ["voice and piano"]
     assert labels(opened, "a German Lied in a minor key") == ["voice and piano", "lyrics in de", "minor"]
-    assert labels(opened, "a waltz by bach") == ["3/4", "by J.S. Bach"]
+    assert labels(opened, "a waltz by bach") == ["3/4", "by Johann Sebastian Bach"]
+    assert labels(opened, "a romantic lied by schumann") == ["voice and piano", "lyrics in de", "Romantic",
+                                                             "by Robert Schumann"]
+    assert labels(opened, "a string quartet") == ["string quartet"]     # not the quartet titled so
     assert labels(opened, "blorf") == [] and understand(opened, "blorf").keywords == '"blorf"'
     assert understand(opened, "a piece by").keywords is None
 

@@ -64,10 +64,11 @@ METERS = {
     "common time": "4/4", "cut time": "2/2", "alla breve": "2/2",
 }
 
-# word -> era (as ``ingest.composers`` writes ``pieces.era``)
+# word -> era (as the composer authority, resources/composers/authority.toml, names it)
 ERAS = {
     "medieval": "Medieval", "renaissance": "Renaissance", "baroque": "Baroque", "classical": "Classical",
-    "romantic": "Romantic", "modern": "20th century", "contemporary": "Contemporary",
+    "romantic": "Romantic", "impressionist": "Impressionist", "modern": "Modern", "contemporary": "Modern",
+    "twentieth century": "Modern", "20th century": "Modern",
 }
 
 MODES = {

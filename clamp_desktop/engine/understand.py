@@ -3,7 +3,8 @@
 ``understand(library, text)`` reads the words of a query that name something a
 piece's facts can confirm:
 
-- a composer of the library, by surname or full name (any case and accents);
+- a composer of the library, by surname or full name (any case, accents and
+  common transliterations: the spelling skeletons of ``ingest.composers``);
   a surname that is also an ordinary query word ("German", "White") only as
   "by White" or with a given name;
 - an ensemble ("string quartet", "song for voice and piano", "lied", "lead
@@ -13,7 +14,8 @@ piece's facts can confirm:
 - a meter ("3/4", "waltz" = 3/4, "jig" = 6/8) and a tempo ("slow", "adagio",
   "lively"), an era ("baroque") and, for sung music, a lyrics language
   ("German", "French"; "Lied" is German);
-- a title of the library typed whole (with or without "by COMPOSER"), and a
+- a title of the library typed whole (with or without "by COMPOSER"; a
+  movement's own title counts as a title), and a
   collection (work or set) named inside the query, when they hold a word none
   of the above explains (so "string quartet" is an ensemble, not the title
   of a piece called "String Quartet").
@@ -29,6 +31,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ..ingest.composers import skeleton
+from ..ingest.composers import words as name_words
 from ..store import queries
 from . import query_words as words
 from .filters import Filter, ParsedQuery, fts_phrase, select
@@ -68,7 +72,7 @@ def understand(library, text: str) -> Understanding:
     """The soft constraints and keyword expression of a query's free text."""
     tokens = normalise(text).split()
     found = Understanding()
-    _ensemble(tokens, found)
+    _ensemble(library, tokens, found)
     _key(library, text, tokens, found)
     _tables(library, tokens, found)
     _composer(library, tokens, found)
@@ -100,7 +104,7 @@ def _take(tokens: list[str], table: dict, found: Understanding) -> list[tuple[st
     return taken
 
 
-def _ensemble(tokens: list[str], found: Understanding) -> None:
+def _ensemble(library, tokens: list[str], found: Understanding) -> None:
     taken = _take(tokens, words.ENSEMBLES, found)
     if not taken:
         return
@@ -118,7 +122,7 @@ def _ensemble(tokens: list[str], found: Understanding) -> None:
         found.used.add(named[0][0])
         language = words.LANGUAGES[named[0][1]]
     if language:
-        found.constraints.append(Soft(f"lyrics in {language}", queries.equals("language", language)))
+        found.constraints.append(Soft(f"lyrics in {language}", _filter_clause(library, "lang", language)))
 
 
 def _filter_clause(library, name: str, value: str) -> queries.Clause | None:
@@ -161,7 +165,7 @@ def _tables(library, tokens: list[str], found: Understanding) -> None:
             _mark(tokens, [phrase], found)
             found.constraints.append(Soft(meter, clause))
     if tempo := _take(tokens, words.TEMPI, found)[:1]:
-        found.constraints.append(Soft(tempo[0][1], queries.equals("tempo_class", tempo[0][1])))
+        found.constraints.append(Soft(tempo[0][1], _filter_clause(library, "tempo", tempo[0][1])))
     if era := _take(tokens, words.ERAS, found)[:1]:
         found.constraints.append(Soft(era[0][1], queries.equals("era", era[0][1])))
 
@@ -176,20 +180,21 @@ def _ambiguous() -> frozenset[str]:
 
 
 def _composer(library, tokens: list[str], found: Understanding) -> None:
+    """Composers of the library named in the query, compared as ``ingest.composers`` spelling skeletons."""
     ambiguous, matched, used = _ambiguous(), [], set()
+    spelled = [skeleton(t) for t in tokens]
     for name, _ in library.composers():
-        name_words = normalise(name).split()
-        if not name_words or len(name_words[-1]) < 3:
+        parts = name_words(name)
+        if not parts or len(parts[-1]) < 3:
             continue
-        start = _find(tokens, name_words, found.used)
-        if start is not None and len(name_words) > 1:
+        start = _find(spelled, parts, found.used)
+        if start is not None and len(parts) > 1:
             matched.append(name)
-            used |= set(range(start, start + len(name_words)))
+            used |= set(range(start, start + len(parts)))
             continue
-        surname = name_words[-1]
-        for i, token in enumerate(tokens):
-            given = i > 0 and (tokens[i - 1] in _GIVEN_ONLY or tokens[i - 1] in name_words[:-1])
-            if token == surname and i not in found.used and (surname not in ambiguous or given):
+        for i, word in enumerate(spelled):
+            given = i > 0 and (tokens[i - 1] in _GIVEN_ONLY or spelled[i - 1] in parts[:-1])
+            if word == parts[-1] and i not in found.used and (tokens[i] not in ambiguous or given):
                 matched.append(name)
                 used.add(i)
                 break
@@ -198,6 +203,19 @@ def _composer(library, tokens: list[str], found: Understanding) -> None:
         found.composer_words = used
         label = "by " + " / ".join(matched[:3]) + (" ..." if len(matched) > 3 else "")
         found.constraints.append(Soft(label, queries.any_of(*(queries.equals("composer", n) for n in matched))))
+
+
+def title_forms(title: str | None, movement: str | None) -> set[str]:
+    """The normalised ways a piece's title may be typed whole.
+
+    'Dichterliebe, Op.48: 2. Aus meinen Tränen spriessen' is typed as itself,
+    or as its movement, 'Aus meinen Tranen spriessen' (with or without '2').
+    """
+    forms = {normalise(title)}
+    for text in (movement, (title or "").rsplit(": ", 1)[-1]):
+        form = normalise(text)
+        forms |= {form, re.sub(r"^\d+ ", "", form)}
+    return forms - {""}
 
 
 def _titles(library, tokens: list[str], found: Understanding) -> None:
@@ -211,8 +229,8 @@ def _titles(library, tokens: list[str], found: Understanding) -> None:
         phrase = fts_phrase(candidate)
         if not phrase:
             continue
-        ids = [pid for pid, title in queries.fts_column_rows(library, "title", phrase)
-               if normalise(title) == candidate]
+        ids = [pid for pid, title, movement in queries.title_rows(library, phrase)
+               if candidate in title_forms(title, movement)]
         if ids:
             found.constraints.append(Soft("title", queries.id_in(ids), EXACT_TITLE_WEIGHT))
             return

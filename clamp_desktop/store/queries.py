@@ -124,6 +124,13 @@ def keyword_ranking(library: Database, expression: str, clauses: Sequence[Clause
     return [row[0] for row in library.conn.execute(sql, [expression, *params, int(limit)])]
 
 
+def title_rows(library: Database, expression: str, limit: int = 200) -> list[tuple[int, str, str | None]]:
+    """(id, title, movement) of readable pieces whose title or movement matches the FTS5 ``expression``."""
+    sql = ("SELECT p.id, p.title, p.movement FROM pieces_fts JOIN pieces p ON p.id = pieces_fts.rowid "
+           "WHERE pieces_fts MATCH ? AND p.status = 'ok' ORDER BY pieces_fts.rank, p.id LIMIT ?")
+    return [tuple(row) for row in library.conn.execute(sql, [f"{{title movement}} : ({expression})", int(limit)])]
+
+
 def fts_column_rows(library: Database, column: str, expression: str, limit: int = 200) -> list[tuple[int, str]]:
     """(id, value) of readable pieces whose ``column`` matches the FTS5 ``expression``, best first."""
     if column not in TEXT_COLUMNS:
