@@ -78,6 +78,7 @@ QUERIES = [
     ("a slow movement for string quartet", lambda t: is_quartet(t) and t.get("slow") is True),
     ("a piece in 3/4", lambda t: t.get("meter") == "3/4"),
 ]
+SPLIT_SEED = 0          # the training seed of the bundled model (training.run's default)
 QUICK_QUERIES = ("a string quartet by Beethoven", "a song for voice and piano", "a four-part chorale by Bach",
                  "a piano piece")
 
@@ -94,13 +95,12 @@ def held_out(truth: dict, root: Path, everyone: bool) -> tuple[dict, str]:
     """The OpenScore pieces whose composers the bundled model never saw, when the split is known."""
     try:
         from clamp_desktop.training.openscore import PREFIX, split_by_composer
-        from clamp_desktop.training.run import DEFAULT_SEED
     except ImportError:
         return truth, "all composers (no held-out split in this checkout)"
     if everyone:
         return truth, "all composers (--all-composers)"
     kept = {p: t for p, t in truth.items()
-            if split_by_composer(PREFIX + p.relative_to(root).as_posix(), DEFAULT_SEED) == "test"}
+            if split_by_composer(PREFIX + p.relative_to(root).as_posix(), SPLIT_SEED) == "test"}
     return kept, f"composers held out of training ({len({t['composer'] for t in kept.values()})})"
 
 
@@ -254,10 +254,11 @@ def main(argv=None) -> None:
     parser.add_argument("--all-composers", action="store_true", help="OpenScore: every composer, not only held-out")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    base = Path(tempfile.gettempdir()) / ("clamp-realworld-quick" if args.quick else "clamp-realworld")
+    truth, note = gather(args)
+    variant = "quick" if args.quick else "held-out" if note.startswith("composers held out") else "all"
+    base = Path(tempfile.gettempdir()) / f"clamp-realworld-{variant}"    # one folder of links per set of scores
     db = args.db or base / "library.db"
     db.parent.mkdir(parents=True, exist_ok=True)
-    truth, note = gather(args)
     by_link = link_folder(truth, base / "scores")
     print(f"{len(by_link)} scores ({note}); library {db}")
     name, load, summary = index(db, base / "scores", args.model)
