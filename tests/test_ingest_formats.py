@@ -37,7 +37,7 @@ def test_abc_header_fields_become_metadata(tmp_path):
     (entry,) = read_score(path)
     meta = entry.metadata
     assert meta["title"] == "The Silver Spear"
-    assert meta["composer"] == "Trad."
+    assert meta["composer"] == "Traditional" and meta["composer_raw"] == "Trad."
     assert meta["genre"] == "reel"
     assert meta["origin"] == "Ireland"
     assert meta["time_signature"] == "4/4"
@@ -88,7 +88,7 @@ def test_musicxml_metadata_from_header(corpus):
     assert meta["instruments"] == ["Soprano", "Alto", "Tenor", "Bass"]
     assert meta["measures"] == 10
     assert meta["duration_s"] > 0
-    assert meta["title"] == "bwv66.6"  # no title in the file: the file name
+    assert meta["title"] == "BWV 66.6"  # no title in the file: the file name made readable
 
 
 def test_musicxml_composer_and_title(corpus):

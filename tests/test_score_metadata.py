@@ -50,7 +50,7 @@ def test_a_title_credit_fills_in_for_a_missing_movement_title(tmp_path):
     assert meta["title"] == "Erlkönig"
 
 
-@pytest.mark.parametrize("text", ["Title", "xml_score", "c", "lc12345", "sq123", "Untitled score", "X"])
+@pytest.mark.parametrize("text", ["Title", "xml_score", "c", "lc12345", "sq123", "Untitled score", "X", "bwv102.7.mxl"])
 def test_placeholders(text):
     assert is_placeholder(text)
 
@@ -87,6 +87,13 @@ def test_a_composer_the_authority_does_not_know_is_cleaned_not_guessed():
     assert composers.canonical("John Williams") == "John Williams"       # not Ralph Vaughan Williams
     assert composers.canonical("Berlin") == "Berlin"                      # a bare word is not Irving Berlin
     assert composers.canonical("Composer") is None and composers.canonical("Music21") is None
+
+
+def test_spellings_of_a_person_the_authority_does_not_know_become_one():
+    shown = [("Mary Ellen Brown", 2), ("Mary Brown", 1), ("M. E. Brown", 1), ("Jane Smith", 3), ("John Smith", 2),
+             ("J. Smith", 1), ("Édouard Lalo", 1), ("Edouard Lalo", 2), ("Bob Jones", 2), ("Robert Jones", 1)]
+    assert composers.unify(shown) == {"Mary Brown": "Mary Ellen Brown", "M. E. Brown": "Mary Ellen Brown",
+                                      "Édouard Lalo": "Edouard Lalo"}   # "J. Smith" could be either Smith
 
 
 def test_the_authority_covers_the_corpora_with_dates_and_eras():

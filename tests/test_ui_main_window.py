@@ -82,14 +82,37 @@ def test_opening_a_library_lists_every_piece_with_its_metadata(qtbot, window, sc
     listed = rows(window)
     assert len(listed) == len(stored) >= 10
     assert {p["id"] for p in listed} == {p["id"] for p in stored}
-    bach = next(r for r in range(window.model.rowCount()) if window.model.piece_at(r)["composer"] == "J.S. Bach")
-    assert window.model.index(bach, COLUMN["composer"]).data() == "J.S. Bach"
+    bach = next(r for r in range(window.model.rowCount()) if window.model.piece_at(r)["composer"] == "Johann Sebastian Bach")
+    assert window.model.index(bach, COLUMN["composer"]).data() == "Johann Sebastian Bach"
     assert window.model.index(bach, COLUMN["time_signature"]).data() == "4/4"
     assert "All" in window.results_label.text()
     folders = window.sidebar.items_of("Folders")
     assert [f.toolTip(0) for f in folders] == [str(score_folder.resolve())]
     composers = {item.text(0): int(item.text(1)) for item in window.sidebar.items_of("Composers")}
-    assert composers["J.S. Bach"] == 7
+    assert composers["Johann Sebastian Bach"] == 7
+
+
+def test_a_composer_is_renamed_from_its_sidebar_menu_and_the_library_keeps_it(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    bach_piece = next(p for p in rows(window) if p["composer"] == "Johann Sebastian Bach")
+    window.viewer.show_piece(bach_piece)
+    assert window.viewer.composer_label.text() == "Johann Sebastian Bach (1685–1750)"
+    assert "Baroque" in window.viewer.facts_label.text()
+    bach = next(i for i in window.sidebar.items_of("Composers") if i.text(0) == "Johann Sebastian Bach")
+    assert window.sidebar.composer_actions(window.sidebar.items_of("Keys")[0]) == []
+    ((text, rename),) = window.sidebar.composer_actions(bach)
+    assert text.startswith("Rename or merge")
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *args, **kwargs: ("J. S. Bach", True)))
+    rename()
+    qtbot.waitUntil(lambda: any(i.text(0) == "J. S. Bach" for i in window.sidebar.items_of("Composers")),
+                    timeout=JOB_S)
+    renamed = next(i for i in window.sidebar.items_of("Composers") if i.text(0) == "J. S. Bach")
+    assert int(renamed.text(1)) == 7
+    with Library(window.settings.db_path(), readonly=True) as library:
+        assert library.composer_names() == {"Johann Sebastian Bach": "J. S. Bach"}
+    assert {"Ensembles", "Eras"} <= {window.sidebar.topLevelItem(i).text(0)
+                                     for i in range(window.sidebar.topLevelItemCount())}
 
 
 def test_painted_rows_get_thumbnails_from_the_render_lane_cached_on_disk(qtbot, window):
@@ -110,11 +133,11 @@ def test_sorting_by_a_column_sorts_the_whole_listing(qtbot, window):
 
 
 def test_a_sidebar_facet_filters_the_table(qtbot, window):
-    bach = next(i for i in window.sidebar.items_of("Composers") if i.text(0) == "J.S. Bach")
+    bach = next(i for i in window.sidebar.items_of("Composers") if i.text(0) == "Johann Sebastian Bach")
     window.sidebar.setCurrentItem(bach)
     listed = rows(window)
-    assert len(listed) == 7 and {p["composer"] for p in listed} == {"J.S. Bach"}
-    assert "J.S. Bach" in window.filter_label.text()
+    assert len(listed) == 7 and {p["composer"] for p in listed} == {"Johann Sebastian Bach"}
+    assert "Johann Sebastian Bach" in window.filter_label.text()
     minor = next(i for i in window.sidebar.items_of("Keys") if i.text(0) == "B minor")
     window.sidebar.setCurrentItem(minor)
     assert len(rows(window)) == int(minor.text(1)) == 3
@@ -162,10 +185,11 @@ def test_enter_runs_a_semantic_search_whose_results_show_their_scores(qtbot, win
 
 
 def test_selecting_a_piece_renders_its_score_with_notes(qtbot, window):
-    row = next(r for r in range(window.model.rowCount()) if window.model.piece_at(r)["title"] == "bwv1.6")
+    row = next(r for r in range(window.model.rowCount()) if window.model.piece_at(r)["path"].endswith("bwv1.6.mxl"))
     piece = select_row(qtbot, window, row)
-    assert piece["title"] == "bwv1.6"
-    assert window.viewer.title_label.text() == "bwv1.6"
+    assert piece["title"].startswith("BWV 1.6")      # the file's centred title credit
+    assert window.viewer.title_label.text() == piece["title"]
+    assert "F major" in window.viewer.facts_label.text() and "4/4" in window.viewer.facts_label.text()
     assert ink_pixels(window.viewer.current_image()) > 5000
 
 

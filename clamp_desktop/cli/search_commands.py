@@ -19,9 +19,19 @@ from ..store import Library
 from .app import cli, db_option, device_option, echo_json, json_option, model_option, progress_bar
 from .library_commands import library_path
 
+# Facts read from the score (docs/cli-json.md, "facts").
+FACT_FIELDS = ("composer_raw", "era", "mode", "key_source", "ensemble", "voices", "language", "has_lyrics",
+               "has_chords", "tempo_class")
 EXPORT_FIELDS = ("id", "path", "tune", "title", "subtitle", "composer", "lyricist", "arranger", "work",
                  "movement", "genre", "origin", "key", "meter", "tempo", "parts", "instruments",
-                 "measures", "duration_s", "format")
+                 "measures", "duration_s", "format", *FACT_FIELDS)
+
+
+def _fact_values(piece: dict) -> dict:
+    facts = {name: piece.get(name) for name in FACT_FIELDS}
+    for flag in ("has_lyrics", "has_chords"):
+        facts[flag] = None if facts[flag] is None else bool(facts[flag])
+    return facts
 
 
 # --- shaping results --------------------------------------------------------------
@@ -29,7 +39,7 @@ EXPORT_FIELDS = ("id", "path", "tune", "title", "subtitle", "composer", "lyricis
 def _piece_fields(piece: dict, facts: tuple, tags: dict) -> dict:
     return {"id": piece["id"], "path": piece["path"], "tune": piece["tune"], "title": piece.get("title"),
             "composer": piece.get("composer"), "key": facts[0], "meter": facts[1],
-            "parts": piece.get("parts"), "measures": piece.get("measures"), "tags": tags}
+            "parts": piece.get("parts"), "measures": piece.get("measures"), **_fact_values(piece), "tags": tags}
 
 
 def result_rows(library, result, offset: int) -> list[dict]:
@@ -276,6 +286,7 @@ def export_rows(library) -> list[dict]:
     rows = []
     for piece in pieces:
         row = {name: piece.get(name) for name in EXPORT_FIELDS}
+        row.update(_fact_values(piece))
         row["key"], row["meter"] = facts.get(piece["id"], (None, None))
         row["tags"] = tags.get(piece["id"], {})
         rows.append(row)

@@ -23,8 +23,8 @@ from unidecode import unidecode
 PARTICLES = frozenset({"van", "von", "de", "da", "di", "del", "der", "des", "du", "d", "la", "le", "y", "zu"})
 # Credits that name no one (MuseScore and music21 defaults, "Composer" left in a template).
 PLACEHOLDERS = frozenset({
-    "composer", "composer name", "unknown", "unknown composer", "anonymous", "anon", "anon.", "n/a",
-    "music21", "musescore", "traditional", "trad", "trad.", "various", "name", "author", "arranger",
+    "composer", "composer name", "unknown", "unknown composer", "n/a", "music21", "music", "musescore",
+    "various", "name", "author", "arranger",
     "composer / arranger", "comp", "komponist", "compositeur", "compositore", "none", "-", "?",
 })
 _ROLE = re.compile(
@@ -51,6 +51,8 @@ def clean(text: str | None) -> str | None:
     if not text or " ".join(text.split()).lower() in PLACEHOLDERS:
         return None
     name = " ".join(text.split())
+    if re.match(r"(?:anon|anonym|anonimo|anónimo)\w*\b", name, re.IGNORECASE):
+        return "Anonymous"     # "Anonymous I-Rvat 1419": the manuscript is no part of the name
     if "\n" in text or " / " in name or ";" in name:
         # credit blocks: "Words by Heine / Music by Schubert" -> the music part
         pieces = [p for p in re.split(r"\s*(?:\n|/|;)\s*", text) if p.strip()]
@@ -165,13 +167,13 @@ _SKELETON_PARTICLES = frozenset({"f", "fon", "fan", "de", "da", "di", "del", "de
                                  "i", "su"})   # van -> fan, von -> fon after ``skeleton``
 
 
-def _given_fit(given: list[str], composer: Composer) -> int | None:
+def _given_fit(given: list[str], composer: Composer, initials_fit: bool = False) -> int | None:
     """How well ``given`` name words fit the composer's given names; None when none fits and one contradicts.
 
     A full given name counts 2, an initial or a variant spelling (Frederick /
     Fryderyk) 1, a name the entry does not know -1 ("Alexander Campbell
     Mackenzie" is still Alexander Mackenzie; "John Williams" is not Ralph
-    Vaughan Williams).
+    Vaughan Williams).  With ``initials_fit`` a full name also fits an initial.
     """
     theirs = {w for name in composer.names for w in words(clean(name) or name)[:-1]}
     fits = misses = 0
@@ -184,7 +186,9 @@ def _given_fit(given: list[str], composer: Composer) -> int | None:
             fits += 1
         elif len(word) > 1 and any(len(t) > 2 and t[:1] == word[:1] and (t.startswith(word[:3]) or word.startswith(t[:3]))
                                    for t in theirs):
-            fits += 1
+            fits += 1   # Frederick / Fryderyk / Frederic
+        elif initials_fit and any(len(t) == 1 and word.startswith(t) for t in theirs):
+            fits += 1   # "Mary Ellen" against "M. E."
         else:
             misses += 1
     if misses and not fits:
@@ -227,6 +231,30 @@ def era_of(name: str | None, table: Authority | None = None) -> str | None:
     return found.era if found else None
 
 
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][a-zß-ÿā-ž'’\-]+\.?|[A-ZÀ-Þ]\.(?:[A-Z]\.)*|[a-z’']{1,3})$")
+
+
+def looks_like_name(name: str | None) -> bool:
+    """Whether a cleaned credit reads as a person's name: 1-5 capitalised words, initials or particles.
+
+    OCR debris ("LrVlO Celiano", "1. LA GIOVINETTA PIANTA") and sentences do not.
+    """
+    words_ = (name or "").split()
+    return 1 <= len(words_) <= 5 and all(_NAME_WORD.match(w) for w in words_) and words_[-1][0].isupper()
+
+
+def choose(file_credit: str | None, folder_composer_: str | None) -> str | None:
+    """The composer of a piece: the file's own credit, unless a folder names a known composer and the
+    credit is not one the authority file knows nor reads as a name (a lyricist's line, OCR debris)."""
+    cleaned = clean(file_credit)
+    known = lookup(cleaned)
+    if known:
+        return known.name
+    if folder_composer_ and (cleaned is None or not looks_like_name(cleaned)):
+        return folder_composer_
+    return cleaned or folder_composer_
+
+
 def folder_composer(folder: str, table: Authority | None = None) -> str | None:
     """The composer a folder name stands for: an authority entry, or the "Surname,_Given" shape."""
     text = " ".join(folder.replace("_", " ").split())
@@ -253,3 +281,42 @@ def _person_shape(text: str) -> bool:
         return False
     return 1 <= len(given_words) <= 4 and all(
         w[0].isupper() or w.lower().strip("’'") in PARTICLES for w in [*surname.split(), *given_words])
+
+
+def unify(shown: list[tuple[str, int]]) -> dict[str, str]:
+    """Spellings of one person the authority file does not know, mapped to one of them.
+
+    ``shown`` is (name, pieces) of a library's composers.  Names with the same
+    surname whose given names fit ("Augusta Holmès" and "Augusta Mary Anne
+    Holmès", "J. Smith" and "Jane Smith") become the one with most pieces
+    (then the fuller); a name that fits two different people stays as it is.
+    """
+    table = authority()
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for name, count in shown:
+        keys = words(name)
+        if len(keys) >= 2 and lookup(name, table) is None:
+            groups.setdefault(keys[-1], []).append((name, count))
+    mapping: dict[str, str] = {}
+    for members in groups.values():
+        members.sort(key=lambda m: (-m[1], -len(words(m[0])), m[0]))
+        people: list[Composer] = []
+        for name, _ in members:
+            given = words(name)[:-1]
+            fitting = [p for p in people if _mutual_fit(given, p)]
+            if not fitting:
+                people.append(Composer(name))
+            elif len(fitting) == 1:
+                mapping[name] = fitting[0].name
+                if words(name) != words(fitting[0].name):
+                    people[people.index(fitting[0])] = Composer(fitting[0].name, (*fitting[0].aliases, name))
+    return mapping
+
+
+def _mutual_fit(given: list[str], person: Composer) -> bool:
+    """Given names that fit the person's and contradict none of them (initials fit full names)."""
+    fit = _given_fit(given, person)
+    if fit is None or fit < 0 or (fit == 0 and given):
+        return False
+    theirs = words(person.name)[:-1]
+    return _given_fit(theirs, Composer(" ".join([*given, "x"])), initials_fit=True) is not None if given else True

@@ -132,7 +132,7 @@ def estimate_mode(weights: list[float], fifths: int, first_bass: int | None = No
     score_major = _correlation(weights, _MAJOR_PROFILE, major)
     score_minor = _correlation(weights, _MINOR_PROFILE, minor)
     # a piece starts and ends on its tonic: the bass settles a close call
-    for bass, weight in ((first_bass, 0.05), (last_bass, 0.15)):
+    for bass, weight in ((first_bass, 0.1), (last_bass, 0.3)):
         if bass == major:
             score_major += weight
         elif bass == minor:

@@ -39,9 +39,12 @@ def readable(name: str) -> str:
         prefix = prefix.upper() if prefix.lower() in ("bwv", "hwv", "kv", "k", "rv", "sz", "l", "d") else prefix.capitalize()
         return f"{prefix}{'.' if prefix in ('Op', 'Hob', 'Woo') else ''} {match.group(2)}".replace("Woo", "WoO")
     text = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name.replace("_", " "))
+    if " " not in text and re.fullmatch(r"(?:[A-Za-z]+\d+)+[A-Za-z]*", text):
+        text = re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ", text)   # "opus1no1" -> "opus 1 no 1"
     text = " ".join(text.replace("%20", " ").split())
     if text.islower() and len(text) > 3:
-        text = " ".join(w.capitalize() if len(w) > 2 or i == 0 else w for i, w in enumerate(text.split()))
+        text = " ".join(w.capitalize() if len(w) > 2 or i == 0 or w in ("no", "op", "nr") else w
+                        for i, w in enumerate(text.split()))
     return text
 
 
@@ -53,6 +56,8 @@ def is_placeholder(text: str | None) -> bool:
     if re.match(r"(?:BWV|HWV|KV|K|Op\.|Hob\.|WoO|RV|D|Sz) \d", cleaned):
         return False    # a catalogue number names the piece ("BWV 66.6")
     lowered = cleaned.lower()
+    if re.search(r"\.(?:mxl|xml|musicxml|mscz|mscx|krn|abc|mei|midi?|pdf|sib|musx|mus)$", lowered):
+        return True     # a file name, as some exporters write into the title credit
     if lowered in PLACEHOLDERS or len(cleaned) == 1 or not re.search(r"\w", cleaned):
         return True
     words = [w for w in re.split(r"[\W_]+", lowered) if w]
@@ -78,7 +83,8 @@ def combine(work: str | None, movement: str | None, number: str | None = None) -
 
 
 def _number_like(text: str) -> bool:
-    return bool(re.fullmatch(r"[\d\W_]+|(?:no|nr|op|mvt|movement|part|book|vol)\.?[\s_]*[\d\W_]+", text, re.IGNORECASE))
+    return bool(re.fullmatch(r"[\d\W_]+|(?:no|nr|op|mvt|mov|movement|satz|part|book|vol)\.?[\s_]*[\d\W_]+",
+                             text, re.IGNORECASE))
 
 
 def _folder_title(folders: list[str], skip: set[str]) -> str | None:
@@ -96,9 +102,10 @@ def path_title(path: str | Path, composer_folders: set[str] = frozenset(), depth
     """A readable title from the file name, else from its folders (composer folders skipped)."""
     path = Path(path)
     stem = readable(path.stem)
-    if _CATALOGUE_STEM.match(path.stem) or not is_placeholder(stem):
+    if _CATALOGUE_STEM.match(path.stem) or not (is_placeholder(stem) or _number_like(stem)):
         return re.sub(r"^\d+\s+(?=[^\W\d])", "", stem) or stem
-    folder = _folder_title(list(path.parent.parts[-depth:]), set(composer_folders))
+    folders = list(path.parent.parts[-depth:]) + ([path.stem] if _number_like(stem) else [])
+    folder = _folder_title(folders, set(composer_folders))
     if folder:
         return re.sub(r"^\d+\s+(?=[^\W\d])", "", folder) or folder
     return None
