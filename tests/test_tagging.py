@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from clamp_desktop.engine import browse, tagging
+from clamp_desktop.engine.calibration import UNCALIBRATED_THRESHOLD
 from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
 from clamp_desktop.engine.scoring import LOGIT_SCALE
 from clamp_desktop.engine.search import search
@@ -94,22 +95,31 @@ def test_tagging_stores_the_top_k_labels_with_softmax_probabilities(tagged, tiny
     vocabularies, _ = tagging.load_vocabularies()
     assert summary.pieces == 13 and set(summary.vocabularies) == BUILTIN
     assert summary.tags == sum(13 * v.top_k for v in vocabularies.values())
+    shown = tagging.thresholds(vocabularies, library)
+    # The tiny model has no calibration: conservative thresholds (engine.calibration).
+    assert all(shown[n] == max(v.threshold, UNCALIBRATED_THRESHOLD) for n, v in vocabularies.items())
     for vocabulary in vocabularies.values():
         expected = expected_top(library, name, tiny_model, vocabulary)
         for piece_id, labels in expected.items():
             views = tagging.piece_tags(library, piece_id)[vocabulary.name]
             assert {v.label: v.score for v in views} == pytest.approx(labels, rel=1e-4)
+            known = bool(library.piece(piece_id)["composer"]) and vocabulary.name == "composer"
             for view in views:
-                assert view.source == "auto" and view.visible == (view.score >= vocabulary.threshold)
+                assert view.source == "auto"
+                assert view.visible == (view.score >= shown[vocabulary.name] and not known)
 
 
 def test_the_threshold_decides_visibility_without_re_tagging(tagged):
     library, _, _, _ = tagged
     vocabularies, _ = tagging.load_vocabularies()
     piece_id = library.pieces()[0]["id"]
+    views = tagging.piece_tags(library, piece_id)["genre"]
+    low = min(v.score for v in views)
+    # Uncalibrated: the conservative threshold leaves the tiny model's flat tags as suggestions.
+    assert low < UNCALIBRATED_THRESHOLD and not any(v.visible for v in views)
     everything = {**vocabularies, "genre": replace(vocabularies["genre"], threshold=0.0)}
-    views = tagging.piece_tags(library, piece_id, everything)["genre"]
-    assert len(views) == vocabularies["genre"].top_k and all(v.visible for v in views)
+    assert [v.visible for v in tagging.piece_tags(library, piece_id, everything)["genre"]] == \
+        [v.score >= UNCALIBRATED_THRESHOLD for v in views]
     nothing = {**vocabularies, "genre": replace(vocabularies["genre"], threshold=1.0)}
     assert not any(v.visible for v in tagging.piece_tags(library, piece_id, nothing)["genre"])
 

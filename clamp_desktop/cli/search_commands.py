@@ -244,8 +244,9 @@ def tags(piece_id, additions, removals, acceptances, db_path, as_json):
     for vocabulary, items in views.items():
         shown = [f"{t.label} ({t.source}{'' if t.score is None else f', {t.score:.3f}'})"
                  for t in items if t.visible]
-        hidden = [t.label for t in items if not t.visible]
-        suggestions = f"  [not shown: {', '.join(hidden)}]" if hidden else ""
+        offered = [f"{t.label}{'' if t.score is None else f' {t.score:.0%}'}" for t in items
+                   if t.source == "auto" and not t.visible]
+        suggestions = f"  [suggestions: {', '.join(offered)}]" if offered else ""
         click.echo(f"  {vocabulary}: {', '.join(shown) or '-'}{suggestions}")
 
 

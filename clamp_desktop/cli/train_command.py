@@ -23,8 +23,15 @@ from .app import cli, echo_json, json_option
 @click.option("--max-train-pieces", type=int, default=None, help="Train on a seeded sample of this size.")
 @click.option("--threads", type=int, default=None,
               help="CPU threads for torch (corpus default: 1, fastest on a busy 2-core CPU; 0: torch's choice).")
+@click.option("--openscore", "openscore", type=click.Path(file_okay=False), default=None,
+              help="The OpenScore Lieder/String Quartet corpora folder to train on beside music21's "
+                   "(default: $CLAMP_DESKTOP_OPENSCORE or ../shared/corpora/openscore if present; 'none': without).")
+@click.option("--init-from", "init_from", default=None,
+              help="Corpus: continue this model (name or folder) instead of training a new one "
+                   "(4 epochs at lower learning rates, no masked-music stage).")
 @json_option
-def train(out_dir, db_path, model, smoke, seed, epochs, mmm_steps, max_train_pieces, threads, as_json):
+def train(out_dir, db_path, model, smoke, seed, epochs, mmm_steps, max_train_pieces, threads, openscore,
+          init_from, as_json):
     """Train a CLaMP-style model on music21's corpus, or fine-tune a model on your library (--db).
 
     Corpus training converts the corpus once (cached), pre-trains the music
@@ -48,9 +55,12 @@ def train(out_dir, db_path, model, smoke, seed, epochs, mmm_steps, max_train_pie
         base = model or model_name(None)
         info = finetune(base, db_path, Path(out_dir or "finetuned"), opts, log=log)
     else:
-        from ..training.run import CorpusOptions, smoke_options, train_from_corpus
+        from ..training.run import CorpusOptions, continue_options, smoke_options, train_from_corpus
 
-        opts = smoke_options(seed=seed) if smoke else CorpusOptions(seed=seed)
+        if smoke:
+            opts = smoke_options(seed=seed)
+        else:
+            opts = continue_options(init_from, seed=seed) if init_from else CorpusOptions(seed=seed)
         if threads is not None:
             opts.threads = threads
         if epochs is not None:
@@ -59,6 +69,8 @@ def train(out_dir, db_path, model, smoke, seed, epochs, mmm_steps, max_train_pie
             opts.mmm_steps = mmm_steps
         if max_train_pieces is not None:
             opts.max_train_pieces = max_train_pieces
+        if openscore is not None:
+            opts.openscore = None if openscore.lower() == "none" else openscore
         info = train_from_corpus(Path(out_dir or "clamp-desktop-mini"), opts, log=log)
     if as_json:
         echo_json(info)

@@ -52,7 +52,7 @@ def facets(library, vocabularies: Mapping[str, Vocabulary] | None = None) -> dic
         "meter": _merged(queries.effective_values(library, "meter"), display_meter),
         **{facet: queries.column_counts(library, column) for facet, column in FACT_FACETS.items()},
     }
-    for vocabulary, counts in queries.visible_tag_counts(library, thresholds(vocabularies)).items():
+    for vocabulary, counts in queries.visible_tag_counts(library, thresholds(vocabularies, library)).items():
         result[f"tags:{vocabulary}"] = counts
     return result
 
@@ -60,7 +60,7 @@ def facets(library, vocabularies: Mapping[str, Vocabulary] | None = None) -> dic
 def visible_tags(library, piece_ids: Sequence[int] | None,
                  vocabularies: Mapping[str, Vocabulary] | None = None) -> dict[int, dict[str, list[str]]]:
     """piece id -> {vocabulary: [labels shown]} (every piece when ``piece_ids`` is None; untagged ones absent)."""
-    rows = queries.visible_tags(library, piece_ids, thresholds(_vocabularies(vocabularies)))
+    rows = queries.visible_tags(library, piece_ids, thresholds(_vocabularies(vocabularies), library))
     result: dict[int, dict[str, list[str]]] = {}
     for piece_id, pairs in rows.items():
         for vocabulary, label in pairs:

@@ -91,7 +91,7 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
     vocabularies, _ = load_vocabularies()
     query = parse_query(text, vocabularies)
     ranked = semantic and bool(query.text)
-    selection = select(library, query, thresholds(vocabularies), free_text_as_keywords=not ranked)
+    selection = select(library, query, thresholds(vocabularies, library), free_text_as_keywords=not ranked)
     if not ranked:
         return _listing(library, selection, top, offset)
     index = index_for(library, model_name)
@@ -156,4 +156,5 @@ def _no_match(selection: Selection) -> str:
 def selection_for(library, filters: str) -> Selection:
     """The selection of a filter string (free words must start metadata words), for similar pieces."""
     vocabularies, _ = load_vocabularies()
-    return select(library, parse_query(filters, vocabularies), thresholds(vocabularies), free_text_as_keywords=True)
+    return select(library, parse_query(filters, vocabularies), thresholds(vocabularies, library),
+                  free_text_as_keywords=True)

@@ -13,8 +13,13 @@ template with one placeholder and a list of labels::
 Tagging a library encodes each filled-in template once (cheap), takes the
 piece vectors from the store, and keeps for every piece the ``top_k`` labels
 with their probability: softmax over the vocabulary's labels of cosine x e,
-as CLaMP's reference tool scores. Those are ``auto`` rows of ``tags``; the
-threshold decides at read time which are shown.
+as CLaMP's reference tool scores, divided by the model's calibrated
+temperature for the vocabulary (``engine.calibration``).  Those are ``auto``
+rows of ``tags``; at read time a tag is shown when its probability reaches
+both the vocabulary's threshold and the model's calibrated one (chosen so that
+shown tags are right >= 90 % of the time on held-out pieces); the others are
+suggestions.  A guessed composer is never shown for a piece whose composer
+is known.
 
 The user always wins: a ``user`` tag stays until the user removes it, and
 removing an automatic tag leaves a ``hidden`` mark so re-tagging never brings
@@ -40,8 +45,8 @@ from .. import paths
 from ..errors import ClampDesktopError, VocabularyError
 from ..model.linalg import normalize
 from ..store import queries
+from .calibration import UNCALIBRATED_THRESHOLD, calibration_for, probabilities
 from .indexer import Progress
-from .scoring import LOGIT_SCALE
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][\w-]*")
 DEFAULT_TOP_K = 3
@@ -216,19 +221,33 @@ def save_vocabulary(vocabulary: Vocabulary, user_dir: str | Path | None = None) 
     return target
 
 
-def thresholds(vocabularies: Mapping[str, Vocabulary]) -> dict[str, float]:
-    return {name: v.threshold for name, v in vocabularies.items()}
+def thresholds(vocabularies: Mapping[str, Vocabulary], library=None) -> dict[str, float]:
+    """vocabulary -> least probability shown.  With ``library``: the higher of the vocabulary's own
+    threshold and the calibrated one of the model that tagged it (``engine.calibration``)."""
+    if library is None:
+        return {name: v.threshold for name, v in vocabularies.items()}
+    out = {}
+    for name, vocabulary in vocabularies.items():
+        model = queries.tagging_model(library, name)
+        calibrated = shown_from(calibration_for(model), vocabulary) if model else 0.0
+        out[name] = max(vocabulary.threshold, calibrated)
+    return out
+
+
+def shown_from(calibration, vocabulary: Vocabulary) -> float:
+    """The calibrated show-threshold of a vocabulary (conservative when the model has no calibration)."""
+    if calibration is None:
+        return UNCALIBRATED_THRESHOLD
+    return calibration.threshold(vocabulary.name, vocabulary.labels)
 
 
 # --- tagging a library -----------------------------------------------------------
 
-def label_probabilities(piece_vectors: np.ndarray, label_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(probabilities, cosines), each [pieces, labels]: softmax over labels of cosine x e."""
+def label_probabilities(piece_vectors: np.ndarray, label_vectors: np.ndarray,
+                        temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, cosines), each [pieces, labels]: softmax over labels of cosine x e / temperature."""
     cos = normalize(piece_vectors) @ normalize(label_vectors).T
-    logits = cos.astype(np.float64) * LOGIT_SCALE
-    logits -= logits.max(axis=1, keepdims=True)
-    weights = np.exp(logits)
-    return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32), cos
+    return probabilities(cos, temperature).astype(np.float32), cos
 
 
 def _top_labels(ids: np.ndarray, probs: np.ndarray, top_k: int, labels: tuple[str, ...]):
@@ -262,7 +281,10 @@ def tag_library(library, model_name: str, load_model: Callable,
     summary.pieces = len(ids)
     total = len(ids) * len(vocabularies)
     model = load_model()
+    calibration = calibration_for(model_name)
     for number, vocabulary in enumerate(vocabularies):
+        temperature = calibration.temperature(vocabulary.name, vocabulary.labels) if calibration else 1.0
+        shown = max(vocabulary.threshold, shown_from(calibration, vocabulary))
         label_vectors = model.encode_text(vocabulary.prompts())
         if label_vectors.shape[1] != matrix.shape[1]:
             raise ClampDesktopError(
@@ -270,12 +292,12 @@ def tag_library(library, model_name: str, load_model: Callable,
                 f"{matrix.shape[1]}-number vectors under {model_name}; re-index with this model.")
         rows: list[tuple[int, str, float]] = []
         for start in range(0, len(ids), chunk_size):
-            probs, _ = label_probabilities(matrix[start:start + chunk_size], label_vectors)
+            probs, _ = label_probabilities(matrix[start:start + chunk_size], label_vectors, temperature)
             rows.extend(_top_labels(ids[start:start + chunk_size], probs, vocabulary.top_k, vocabulary.labels))
             yield Progress("tag", number * len(ids) + min(start + chunk_size, len(ids)), total, vocabulary.name)
         with library.atomic():
             summary.tags += queries.replace_auto_tags(library, vocabulary.name, model_name, rows)
-        summary.visible += sum(1 for _, _, score in rows if score >= vocabulary.threshold)
+        summary.visible += sum(1 for _, _, score in rows if score >= shown)
         summary.vocabularies.append(vocabulary.name)
     summary.seconds = round(time.monotonic() - started, 2)
     yield Progress("done", 1, 1, "")
@@ -312,11 +334,15 @@ def piece_tags(library, piece_id: int,
                vocabularies: Mapping[str, Vocabulary] | None = None) -> dict[str, list[TagView]]:
     """vocabulary -> its labels for one piece: shown ones first (by score), then the rest.
 
-    Automatic tags below the threshold (and of vocabularies no longer defined)
-    are listed with ``visible=False`` so the GUI can offer them as suggestions.
+    Automatic tags below the threshold (the calibrated one of the model that
+    tagged, ``thresholds``), of vocabularies no longer defined, and guessed
+    composers of a piece whose composer is known are listed with
+    ``visible=False``: suggestions the user may accept.
     """
     if vocabularies is None:
         vocabularies, _ = load_vocabularies()
+    shown = thresholds(vocabularies, library)
+    composer_known = queries.has_composer(library, piece_id)
     by_label: dict[tuple[str, str], dict[str, float | None]] = {}
     for vocabulary, label, score, source in queries.tag_rows(library, piece_id):
         by_label.setdefault((vocabulary, label), {})[source] = score
@@ -328,8 +354,9 @@ def piece_tags(library, piece_id: int,
         elif "hidden" in sources:
             view = TagView(label, score, "hidden", False)
         else:
-            known = vocabularies.get(vocabulary)
-            view = TagView(label, score, "auto", known is not None and score >= known.threshold)
+            guess_of_known = vocabulary == "composer" and composer_known
+            view = TagView(label, score, "auto",
+                           vocabulary in shown and score >= shown[vocabulary] and not guess_of_known)
         views.setdefault(vocabulary, []).append(view)
     for items in views.values():
         items.sort(key=lambda v: (not v.visible, -(v.score or 0.0), v.label.casefold()))

@@ -150,6 +150,24 @@ def _threshold_case(thresholds: Mapping[str, float], column: str) -> tuple[str, 
     return f"(CASE {column} {whens} ELSE NULL END)", params
 
 
+# A guessed composer is never shown for a piece whose file or folder names its composer.
+_KNOWN_COMPOSER = ("(t.vocabulary = 'composer' AND EXISTS (SELECT 1 FROM pieces kc WHERE kc.id = t.piece_id "
+                   "AND trim(coalesce(kc.composer, '')) != ''))")
+
+
+def tagging_model(library: Database, vocabulary: str) -> str | None:
+    """The model whose automatic tags a vocabulary holds (the last tagging run's), or None."""
+    row = library.conn.execute("SELECT model FROM tags WHERE vocabulary = ? AND source = 'auto' LIMIT 1",
+                               (vocabulary,)).fetchone()
+    return row[0] if row else None
+
+
+def has_composer(library: Database, piece_id: int) -> bool:
+    row = library.conn.execute("SELECT trim(coalesce(composer, '')) != '' FROM pieces WHERE id = ?",
+                               (int(piece_id),)).fetchone()
+    return bool(row and row[0])
+
+
 def _visible_tags_sql(thresholds: Mapping[str, float], piece_ids: Sequence[int] | None = None) -> tuple[str, list]:
     """SQL yielding (piece_id, vocabulary, label) of every visible tag, once each.
 
@@ -166,7 +184,7 @@ def _visible_tags_sql(thresholds: Mapping[str, float], piece_ids: Sequence[int] 
         "SELECT t.piece_id, t.vocabulary, t.label FROM tags t WHERE t.source = 'auto' "
         f"AND t.score >= {case}{only.replace('piece_id', 't.piece_id')} AND NOT EXISTS (SELECT 1 FROM tags h "
         "WHERE h.source = 'hidden' AND h.piece_id = t.piece_id AND h.vocabulary = t.vocabulary "
-        "AND h.label = t.label)"
+        f"AND h.label = t.label) AND NOT {_KNOWN_COMPOSER}"
     )
     return sql, [*only_params, *case_params, *only_params]
 

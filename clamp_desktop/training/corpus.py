@@ -160,11 +160,15 @@ def read_cache(path: Path) -> tuple[list[dict], set[str]]:
 def prepare_corpus(cache_dir: Path, sources: list[str] | None = None, root: Path | None = None,
                    workers: int | None = None, timeout: float = 3600.0,
                    on_file: Callable[[str, int, str | None], None] | None = None,
-                   inline: bool = False) -> tuple[list[dict], PrepareReport]:
+                   inline: bool = False, convert: Callable = convert_source,
+                   prefix: str = "") -> tuple[list[dict], PrepareReport]:
     """Convert every source not in the cache yet (in parallel), then return all cached pieces.
 
     ``sources`` restricts the run (tests and ``--smoke`` use a handful of files);
-    the returned pieces are those of ``sources`` only.
+    the returned pieces are those of ``sources`` only.  Another collection
+    (``training.openscore``) shares the cache: its source names start with
+    ``prefix`` (the file is ``root`` / the name without it) and ``convert``
+    reads them.
     """
     from ..ingest.pool import ConverterPool, convert_inline
 
@@ -176,16 +180,17 @@ def prepare_corpus(cache_dir: Path, sources: list[str] | None = None, root: Path
     todo = [s for s in sources if s not in done]
     # ABC, then MusicXML, then the rest; largest first within each, so a
     # 700-tune file never starts last on an otherwise idle pool.
-    todo.sort(key=lambda s: (_PRIORITY.get(Path(s).suffix.lower(), 2), -(root / s).stat().st_size))
+    todo.sort(key=lambda s: (_PRIORITY.get(Path(s).suffix.lower(), 2),
+                             -(root / s.removeprefix(prefix)).stat().st_size))
     started = time.perf_counter()
     converted = failed = 0
     if todo:
         tasks = [(str(root), s) for s in todo]
         with open(path, "a", encoding="utf-8") as out:
             if inline:
-                results = convert_inline(convert_source, tasks)
+                results = convert_inline(convert, tasks)
             else:
-                pool = ConverterPool(convert_source, workers=workers or min(2, os.cpu_count() or 1),
+                pool = ConverterPool(convert, workers=workers or min(2, os.cpu_count() or 1),
                                      timeout=timeout)
                 results = pool.imap_unordered(tasks)
             try:

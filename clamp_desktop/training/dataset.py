@@ -6,7 +6,9 @@ by tune title (variants of one tune stay together), a folder of movements
 (``haydn/opus74no1/movement1.mxl``) by the folder, Bach chorales by BWV number,
 and the same work in two formats (``bwv277.krn``, ``bwv277.mxl``) lands once.
 A group's split is a hash of the seed and its name, so it is the same on every
-machine and does not move when the corpus grows.
+machine and does not move when the corpus grows.  OpenScore pieces are split
+by composer instead (``openscore.split_by_composer``): the test composers'
+music is never trained on.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 from ..model.patching import patchify
 from .descriptions import dropout_text, fields_of, full_text
 from .facts import piece_facts
+from .openscore import PREFIX, split_by_composer
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_FRACTIONS = (0.85, 0.05, 0.10)
@@ -60,8 +63,15 @@ def assign_splits(records: list[dict], seed: int) -> dict[str, list[str]]:
     """Split name -> piece ids."""
     out: dict[str, list[str]] = {name: [] for name in SPLITS}
     for record in records:
-        out[split_of(group_of(record), seed)].append(record["id"])
+        out[record_split(record, seed)].append(record["id"])
     return out
+
+
+def record_split(record: dict, seed: int) -> str:
+    """A piece's split: by work for music21's corpus, by composer for OpenScore's (``training.openscore``)."""
+    if record["source"].startswith(PREFIX):
+        return split_by_composer(record["source"], seed)
+    return split_of(group_of(record), seed)
 
 
 def save_split(split: dict[str, list[str]], path: Path, seed: int) -> None:

@@ -38,6 +38,7 @@ _TEXTURE_WORDS = {
     "homophonic": ["homophonic, chordal texture", "four-part harmony"],
     "polyphonic": ["polyphonic", "contrapuntal texture", "interweaving independent voices"],
     "two-part": ["in two parts", "a two-voice texture"],
+    "melody with accompaniment": ["a melody with accompaniment", "an accompanied melody"],
 }
 # Phrasings of ``facts.mood_keys``: the words the mood vocabulary
 # (resources/vocabularies/mood.toml) asks about.  Dance tunes read as energetic.
@@ -103,6 +104,14 @@ def fields_of(facts: dict) -> dict[str, list[str]]:
         last = composer.split()[-1]
         out["composer"] = [f"composed by {composer}", f"by {composer}", f"a piece by {last}",
                            f"music of {composer}", f"written by {last}"]
+        if born := facts.get("born"):
+            dates = f"{born}-{facts['died']}" if facts.get("died") else f"born {born}"
+            out["composer"] += [f"by {composer} ({dates})", f"{composer}, {dates}"]
+    if work := facts.get("work"):
+        out["work"] = [f"from {work}", f"part of {work}", f"{work}"]
+    if language := facts.get("language"):
+        out["language"] = [f"sung in {language}", f"with {language} words", f"a song in {language}",
+                           f"{language} lyrics"]
     if collection := facts.get("collection"):
         out["collection"] = [f"from {collection}", f"a piece from {collection}",
                              f"taken from {collection}"]

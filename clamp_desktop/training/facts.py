@@ -151,8 +151,8 @@ _PC_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 _MODE_BY_INTERVAL = {0: "major", 9: "minor", 2: "dorian", 7: "mixolydian", 4: "phrygian", 5: "lydian"}
 
 
-def final_note_class(abc: str, fifths: int) -> int | None:
-    """Pitch class of the last note of the first voice, with the key signature applied."""
+def final_note_class(abc: str, fifths: int, wanted: str = "1") -> int | None:
+    """Pitch class of the last note of voice ``wanted`` (the first), with the key signature applied."""
     body, voice = [], None
     for line in abc.splitlines():
         if line.startswith("V:"):
@@ -160,7 +160,7 @@ def final_note_class(abc: str, fifths: int) -> int | None:
             continue
         if len(line) > 1 and line[1] == ":" and line[0].isalpha():
             continue
-        if voice in (None, "1"):
+        if voice in (None, wanted):
             body.append(line)
     text = re.sub(r'"[^"]*"|![^!]*!|\[[A-Za-z]:[^\]]*\]', "", " ".join(body))
     notes = _NOTE.findall(text)
@@ -394,4 +394,75 @@ def piece_facts(record: dict) -> dict:
     if measures:
         facts["measures"] = int(measures)
         facts["length"] = "short" if measures <= 16 else "long" if measures >= 100 else "medium"
+    if record.get("openscore"):
+        openscore_facts(facts, record, fields, explicit_mode)
     return facts
+
+
+_TITLE_KEY = re.compile(r"\bin ([A-G])(?:[- ]?(flat|sharp|b|#))?[- ]?(major|minor|Major|Minor|dur|moll)\b")
+
+
+def bass_voice(fields: dict[str, list[str]]) -> str | None:
+    """The first voice with a bass clef (a song's piano left hand, a quartet's cello), else None."""
+    for value in fields.get("V", []):
+        parts = value.split()
+        if len(parts) > 1 and parts[1].startswith("bass"):
+            return parts[0]
+    return None
+
+
+def _mode_from_bass(abc: str, fields: dict[str, list[str]], tonic: str) -> tuple[str, str] | None:
+    """(tonic, 'major'|'minor') when the bass ends on the signature's major or relative minor tonic."""
+    voice, fifths = bass_voice(fields), _MAJOR_FIFTHS.get(tonic)
+    if voice is None or fifths is None:
+        return None
+    final = final_note_class(abc, fifths, voice)
+    if final == _PC[tonic]:
+        return tonic, "major"
+    if final == (_PC[tonic] + 9) % 12:
+        return _PC_NAMES[final], "minor"
+    return None
+
+
+def openscore_facts(facts: dict, record: dict, fields: dict[str, list[str]], explicit_mode: bool) -> None:
+    """Facts of an OpenScore song or quartet from the corpora's metadata (``training.openscore``)."""
+    from .openscore import era_of, language_name
+
+    meta = record["openscore"]
+    quartet = "Quartet" in meta["collection_name"]
+    facts.update(label=meta["composer"], corpus=meta["collection_name"], composer=meta["composer"],
+                 genre="string quartet" if quartet else "song",
+                 ensemble="string quartet" if quartet else "voice and piano")
+    facts.pop("collection", None)
+    for name in ("born", "died"):
+        if meta.get(name):
+            facts[name] = meta[name]
+    if era := era_of(meta.get("born"), meta.get("died")):
+        facts["era"] = era
+    if meta.get("nationality"):
+        facts["origin"] = meta["nationality"]
+    if work := (meta.get("title") if quartet else meta.get("set")):
+        facts["work"] = work
+    if language := language_name(record.get("language")):
+        facts["language"] = language
+    # The ABC's V: lines count every staff's split voices: the parts are what a musician counts.
+    if quartet:  # ... and a quartet's texture changes from movement to movement: no one word for it
+        facts["voices"] = 4
+        facts.pop("texture", None)
+    else:
+        facts["voices"] = 1  # one singer (a song's "parts" are not voices)
+        facts["texture"] = "melody with accompaniment"
+    # A key signature without a mode says nothing of major or minor: the work's
+    # title ("in G minor") or the bass's last note decides, else no mode at all.
+    stated = _TITLE_KEY.search(meta.get("title") or "")
+    if stated:
+        accidental = {"flat": "b", "b": "b", "sharp": "#", "#": "#"}.get(stated.group(2) or "", "")
+        facts["tonic"] = stated.group(1) + accidental
+        facts["mode"] = "minor" if stated.group(3).lower() in ("minor", "moll") else "major"
+    elif not explicit_mode and facts.get("tonic"):
+        found = _mode_from_bass(record["abc"], fields, facts["tonic"])
+        if found:
+            facts["tonic"], facts["mode"] = found
+        else:
+            facts.pop("tonic")
+            facts.pop("mode", None)

@@ -27,6 +27,7 @@ from ..model.network import ClampNetwork
 from .corpus import prepare_corpus
 from .dataset import TextTable, assign_splits, build_examples, oversample, save_split
 from .facts import piece_facts
+from .openscore import annotate, default_root, prepare_openscore
 from .tags import TagTargets
 from .trainer import TagTask, pooled_text_features, train_contrastive, train_masked_music
 
@@ -63,6 +64,8 @@ class CorpusOptions:
     min_per_genre: int = 0             # ... and rarer genres' (each piece at most 4 times)
     tag_weight: float = 1.0            # weight of the tagging loss (built-in vocabularies); 0: none
     sources: list[str] | None = None   # corpus files to use (None: every convertible file)
+    openscore: str | None = "auto"     # OpenScore corpora folder; "auto": training.openscore.default_root(); None: none
+    init_from: str | None = None       # continue from this model (name or folder) instead of a fresh one; no MMM
     threads: int = 1                   # 0: torch's default (1 is faster on a shared 2-core CPU)
     extra: dict = field(default_factory=dict)
 
@@ -172,11 +175,44 @@ def corpus_records(cache_dir: Path, opts: CorpusOptions, log=None) -> list[dict]
     if log:
         log(f"corpus: {report.pieces} pieces ({report.converted_files} files converted now, "
             f"{report.failed_files} failed, {report.seconds:.0f} s)")
+    root = openscore_root(opts)
+    if root is not None:
+        more, report = prepare_openscore(cache_dir, root, on_file=on_file)
+        records += annotate(more, root)
+        if log:
+            log(f"OpenScore ({root}): {report.pieces} pieces ({report.converted_files} files converted now, "
+                f"{report.failed_files} failed, {report.seconds:.0f} s)")
     if not records:
         raise TrainingError("no corpus piece could be converted; nothing to train on")
     for record in records:
         record["facts"] = piece_facts(record)
     return records
+
+
+def start_network(opts: CorpusOptions) -> tuple[dict, ClampNetwork]:
+    """(config, network): a fresh one of ``opts``' shape, or the weights of ``opts.init_from`` to continue."""
+    if not opts.init_from:
+        config = mini_config(opts)
+        return config, new_network(config, opts.seed)
+    from ..model import load_clamp
+    from ..model.checkpoint import read_config
+    from ..model.loading import model_folder
+
+    _, folder = model_folder(opts.init_from)
+    config = dict(read_config(Path(folder)).raw)
+    if not config.get("text_encoder_package"):
+        raise TrainingError(f"{opts.init_from} has its own text encoder; continue only a model like the bundled one")
+    return config, load_clamp(opts.init_from, device="cpu").network
+
+
+def openscore_root(opts: CorpusOptions) -> Path | None:
+    """The OpenScore folder to train on, or None (not asked for, or "auto" and not found)."""
+    if opts.openscore == "auto":
+        return default_root()
+    if opts.openscore and not Path(opts.openscore).is_dir():
+        raise TrainingError(f"the OpenScore folder {opts.openscore} does not exist; pass the folder that holds "
+                            "lieder/ and string-quartets/")
+    return Path(opts.openscore) if opts.openscore else None
 
 
 def cap_per_collection(records: list[dict], cap: int, seed: int) -> list[dict]:
@@ -220,8 +256,7 @@ def train_from_corpus(out_dir: Path, opts: CorpusOptions, cache_dir: Path | None
     log(f"split (seed {opts.seed}): " + ", ".join(f"{k} {len(v)}" for k, v in split.items())
         + f"; training on {len(train_records)}")
 
-    config = mini_config(opts)
-    network = new_network(config, opts.seed)
+    config, network = start_network(opts)
     tokenizer = text_tokenizer(config)
     table = TextTable()
     examples = build_examples(train_records, opts.max_length, opts.variants, opts.seed, table)
@@ -229,8 +264,9 @@ def train_from_corpus(out_dir: Path, opts: CorpusOptions, cache_dir: Path | None
     features = cache.features(network.text_enc, tokenizer, table.texts, log)
     texts_done = time.perf_counter()
 
-    mmm = train_masked_music(network, examples, steps=opts.mmm_steps, batch_size=opts.batch_size,
-                             patch_budget=opts.patch_budget, lr=opts.mmm_lr, seed=opts.seed, log=log)
+    mmm = train_masked_music(network, examples, steps=0 if opts.init_from else opts.mmm_steps,
+                             batch_size=opts.batch_size, patch_budget=opts.patch_budget, lr=opts.mmm_lr,
+                             seed=opts.seed, log=log)
     balanced = oversample(examples, opts.min_per_collection, opts.min_per_genre)
     if len(balanced) > len(examples):
         log(f"contrastive epochs see {len(balanced)} pieces (rare collections and genres repeated)")
@@ -275,11 +311,21 @@ SMOKE_SOURCES = [
 ]
 
 
+def continue_options(init_from: str, **changes) -> CorpusOptions:
+    """Continue a trained model on the corpora (the bundled model's retraining with OpenScore):
+    no masked-music stage, fewer epochs at lower learning rates, so what it knew stays."""
+    opts = CorpusOptions(init_from=init_from, epochs=4.0, lr=2e-4, proj_lr=1e-3)
+    for key, value in changes.items():
+        setattr(opts, key, value)
+    return opts
+
+
 def smoke_options(**changes) -> CorpusOptions:
     """A run of seconds on a handful of real corpus files (CI's check of the whole path)."""
     opts = CorpusOptions(hidden_size=64, layers=2, heads=2, intermediate_size=128, max_length=64,
                          projection_dim=64, variants=2, mmm_steps=24, epochs=30, batch_size=16,
-                         patch_budget=2048, sources=list(SMOKE_SOURCES), lr=1e-3, max_per_collection=0)
+                         patch_budget=2048, sources=list(SMOKE_SOURCES), lr=1e-3, max_per_collection=0,
+                         openscore=None)
     for key, value in changes.items():
         setattr(opts, key, value)
     return opts

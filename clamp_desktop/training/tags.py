@@ -44,6 +44,13 @@ _MOOD_TAGS = {"minor": ["sad", "melancholic"], "major": ["happy"], "slow": ["cal
               "fast": ["energetic"], "sacred": ["solemn"]}
 
 
+def plain(label: str) -> str:
+    """A label without case or diacritics ("Gabriel Fauré" and "Gabriel Faure" are one composer)."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", label.casefold()) if not unicodedata.combining(c))
+
+
 def tag_truths(facts: dict) -> dict[str, list[str]]:
     """Vocabulary name -> the labels true of a piece with these facts (vocabularies it says nothing of: absent)."""
     out: dict[str, list[str]] = {}
@@ -60,7 +67,7 @@ def tag_truths(facts: dict) -> dict[str, list[str]]:
         out["ensemble"] = _ENSEMBLE_TAGS[facts["ensemble"]]
     elif facts.get("ensemble") == "melody":
         out["ensemble"] = ["fiddle"] if facts.get("label") in _FIDDLE_COLLECTIONS else ["solo voice"]
-    if facts.get("texture") in ("monophonic", "homophonic", "polyphonic"):
+    if facts.get("texture") in ("monophonic", "homophonic", "polyphonic", "melody with accompaniment"):
         out["texture"] = [facts["texture"]]
     if moods := [label for key in mood_keys(facts) for label in _MOOD_TAGS.get(key, [])]:
         out["mood"] = moods
@@ -99,7 +106,8 @@ class TagTargets:
         out = np.zeros(sum(len(v.labels) for v in self.vocabularies), dtype=np.float32)
         truths = tag_truths(facts)
         for vocabulary, (start, _) in zip(self.vocabularies, self.spans):
-            true = [i for i, label in enumerate(vocabulary.labels) if label in truths.get(vocabulary.name, ())]
+            wanted = {plain(t) for t in truths.get(vocabulary.name, ())}
+            true = [i for i, label in enumerate(vocabulary.labels) if plain(label) in wanted]
             for i in true:
                 out[start + i] = 1.0 / len(true)
         return out

@@ -101,13 +101,15 @@ class TagsPanel(QWidget):
             group = QTreeWidgetItem(self.tree, [vocabulary, "", ""])
             group.setFlags(group.flags() & ~Qt.ItemFlag.ItemIsSelectable)
             for view in views:
+                suggestion = view.source == "auto" and not view.visible
                 item = QTreeWidgetItem(group, [view.label, probability_text(view.score),
-                                               SOURCE_TEXT.get(view.source, view.source)])
+                                               "suggestion" if suggestion else SOURCE_TEXT.get(view.source, view.source)])
                 item.setData(0, TagRole, (vocabulary, view))
                 if not view.visible:
                     for column in range(3):
                         item.setForeground(column, dim)
-                    item.setToolTip(0, "Below the vocabulary's threshold or removed: not shown on the piece")
+                    item.setToolTip(0, "A suggestion: not sure enough to show on the piece; Accept makes it yours"
+                                    if suggestion else "Removed: not shown on the piece")
             group.setExpanded(True)
         if not tags:
             QTreeWidgetItem(self.tree, ["No tags yet: tag the library (Library ▸ Tag library)", "", ""])
