@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from realworld_truth import (GERMAN, FRENCH, music21_truth, openscore_truth, plain, same_person,  # noqa: E402
+from realworld_truth import (ENGLISH, FRENCH, GERMAN, music21_truth, openscore_truth, plain, same_person,  # noqa: E402
                              score_text, stated, surname)
 
 from clamp_desktop.engine.demo import corpus_root  # noqa: E402
@@ -77,6 +77,13 @@ QUERIES = [
     ("a string quartet in a minor key", lambda t: is_quartet(t) and t.get("mode") == "minor"),
     ("a slow movement for string quartet", lambda t: is_quartet(t) and t.get("slow") is True),
     ("a piece in 3/4", lambda t: t.get("meter") == "3/4"),
+    # composers the bundled model was not trained on (the held-out OpenScore split)
+    ("a song by Augusta Holmès", lambda t: is_song(t, "holmes")),
+    ("a song by Peter Warlock", lambda t: is_song(t, "warlock")),
+    ("a song by Edward German", lambda t: is_song(t, "german")),
+    ("a song by Debussy", lambda t: is_song(t, "debussy")),
+    ("a string quartet by Ravel", lambda t: is_quartet(t, "ravel")),
+    ("an English song", lambda t: is_song(t) and bool(ENGLISH.search(t.get("desc", "")))),
 ]
 SPLIT_SEED = 0          # the training seed of the bundled model (training.run's default)
 QUICK_QUERIES = ("a string quartet by Beethoven", "a song for voice and piano", "a four-part chorale by Bach",

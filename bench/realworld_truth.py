@@ -19,6 +19,7 @@ MODE_IN_NAME = re.compile(r"\bin [A-G](?:[- ]?(?:flat|sharp)|♭|♯|b|#)?[- ](m
 SLOW_WORDS = re.compile(r"\b(adagio|largo|lento|grave|larghetto|langsam|slow)", re.IGNORECASE)
 GERMAN = re.compile(r"\b(German|Austrian)\b")
 FRENCH = re.compile(r"\bFrench\b")
+ENGLISH = re.compile(r"\b(English|British)\b")
 M21_QUARTETS = ("beethoven/", "haydn/", "mozart/k458", "mozart/k155", "mozart/k80", "mozart/k156",
                 "schumann_robert/opus41no1")
 M21_SONGS = {"schubert/Lindenbaum.xml": "de", "schumann_robert/dichterliebe_no2.xml": "de",
