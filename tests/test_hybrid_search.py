@@ -111,9 +111,10 @@ def test_what_a_query_names(library):
     assert labels(opened, "a piece in a minor") == ["in A minor"]
     assert labels(opened, "a song for voice and piano") == ["voice and piano"]
     assert labels(opened, "a German Lied in a minor key") == ["voice and piano", "lyrics in de", "minor"]
-    assert labels(opened, "a waltz by bach") == ["3/4", "by Johann Sebastian Bach"]
-    assert labels(opened, "a romantic lied by schumann") == ["voice and piano", "lyrics in de", "Romantic",
-                                                             "by Robert Schumann"]
+    assert labels(opened, "a waltz by bach") == ["by Johann Sebastian Bach", "3/4"]
+    assert labels(opened, "a romantic lied by schumann") == ["by Robert Schumann", "voice and piano", "lyrics in de",
+                                                             "Romantic"]
+    assert labels(opened, "a chorale in the style of bach") == ["chorale", "by Johann Sebastian Bach"]
     assert labels(opened, "a string quartet") == ["string quartet"]     # not the quartet titled so
     assert labels(opened, "blorf") == [] and understand(opened, "blorf").keywords == '"blorf"'
     assert understand(opened, "a piece by").keywords is None

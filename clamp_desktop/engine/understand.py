@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..ingest.composers import skeleton
 from ..ingest.composers import words as name_words
@@ -72,10 +73,11 @@ def understand(library, text: str) -> Understanding:
     """The soft constraints and keyword expression of a query's free text."""
     tokens = normalise(text).split()
     found = Understanding()
+    _composer(library, tokens, found, named=True)
     _ensemble(library, tokens, found)
     _key(library, text, tokens, found)
     _tables(library, tokens, found)
-    _composer(library, tokens, found)
+    _composer(library, tokens, found, named=False)
     _titles(library, tokens, found)
     content = [t for t in dict.fromkeys(tokens) if t not in words.STOP_WORDS]
     phrases = [p for p in (fts_phrase(t) for t in content) if p]
@@ -172,6 +174,7 @@ def _tables(library, tokens: list[str], found: Understanding) -> None:
 
 # --- names the library holds -------------------------------------------------------
 
+@lru_cache(maxsize=1)
 def _ambiguous() -> frozenset[str]:
     """Words a surname may share with the rest of a query's vocabulary."""
     tables = (words.ENSEMBLES, words.LANGUAGES, words.TEMPI, words.METERS, words.ERAS, words.MODES)
@@ -179,28 +182,39 @@ def _ambiguous() -> frozenset[str]:
         | words.STOP_WORDS | words.COMMON_WORDS
 
 
-def _composer(library, tokens: list[str], found: Understanding) -> None:
-    """Composers of the library named in the query, compared as ``ingest.composers`` spelling skeletons."""
+@lru_cache(maxsize=65536)
+def _spelled(name: str) -> tuple[str, ...]:
+    """A composer's name as ``ingest.composers`` spelling skeletons (cached: names repeat query after query)."""
+    return tuple(name_words(name))
+
+
+def _composer(library, tokens: list[str], found: Understanding, *, named: bool) -> None:
+    """Composers of the library named in the query, compared as spelling skeletons.
+
+    ``named``: only a full name or "by SURNAME" (read before the other words,
+    so "a song by Edward German" is not a German song); otherwise a bare surname.
+    """
     ambiguous, matched, used = _ambiguous(), [], set()
     spelled = [skeleton(t) for t in tokens]
     for name, _ in library.composers():
-        parts = name_words(name)
+        parts = list(_spelled(name))
         if not parts or len(parts[-1]) < 3:
             continue
-        start = _find(spelled, parts, found.used)
+        start = _find(spelled, parts, found.used | used)
         if start is not None and len(parts) > 1:
             matched.append(name)
             used |= set(range(start, start + len(parts)))
             continue
         for i, word in enumerate(spelled):
             given = i > 0 and (tokens[i - 1] in _GIVEN_ONLY or spelled[i - 1] in parts[:-1])
-            if word == parts[-1] and i not in found.used and (tokens[i] not in ambiguous or given):
+            plain = not named and tokens[i] not in ambiguous
+            if word == parts[-1] and i not in found.used and (given or plain):
                 matched.append(name)
                 used.add(i)
                 break
     if matched:
         found.used |= used
-        found.composer_words = used
+        found.composer_words |= used
         label = "by " + " / ".join(matched[:3]) + (" ..." if len(matched) > 3 else "")
         found.constraints.append(Soft(label, queries.any_of(*(queries.equals("composer", n) for n in matched))))
 
