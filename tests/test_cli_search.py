@@ -36,7 +36,7 @@ def library_db(tmp_path_factory, tiny_checkpoint, tiny_model):
 def test_search_json_is_documented_and_ranks_like_the_engine(library_db, tiny_checkpoint, tiny_model, capsys):
     db, _ = library_db
     code, out, _ = run_cli(["search", "composer:bach a slow chorale", "--db", str(db), "--model",
-                            str(tiny_checkpoint), "--top", "4", "--json"], capsys)
+                            str(tiny_checkpoint), "--top", "4", "--model-only", "--json"], capsys)
     assert code == 0
     data = json.loads(out)
     assert set(data) == documented("search")

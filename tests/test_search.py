@@ -28,7 +28,7 @@ def indexed(tmp_path_factory, tiny_checkpoint, tiny_model):
 
 def test_semantic_ranking_equals_brute_force(indexed, tiny_model):
     library, name = indexed
-    result = search(library, QUERY, name, lambda: tiny_model, top=100)
+    result = search(library, QUERY, name, lambda: tiny_model, top=100, hybrid=False)
     ids, cos, prob = reference_ranking(library, name, tiny_model.encode_text([QUERY])[0])
     assert result.message is None and result.total == len(ids) == 13
     assert [h.piece["id"] for h in result.hits] == ids
@@ -40,7 +40,7 @@ def test_semantic_ranking_equals_brute_force(indexed, tiny_model):
 
 def test_filters_select_before_ranking(indexed, tiny_model):
     library, name = indexed
-    result = search(library, f"composer:bach parts:4 {QUERY}", name, lambda: tiny_model, top=100)
+    result = search(library, f"composer:bach parts:4 {QUERY}", name, lambda: tiny_model, top=100, hybrid=False)
     bach = {p["id"] for p in library.pieces() if "bach" in (p["composer"] or "").lower() and p["parts"] == 4}
     ids, cos, prob = reference_ranking(library, name, tiny_model.encode_text([QUERY])[0], allowed=bach)
     assert [h.piece["id"] for h in result.hits] == ids and result.total == len(bach) > 1
@@ -49,7 +49,7 @@ def test_filters_select_before_ranking(indexed, tiny_model):
 
 def test_quoted_keywords_filter_and_only_free_text_ranks(indexed, tiny_model):
     library, name = indexed
-    result = search(library, '"tired" lullaby', name, lambda: tiny_model)
+    result = search(library, '"tired" lullaby', name, lambda: tiny_model, hybrid=False)
     assert [h.piece["title"] for h in result.hits] == ["Prayer of a Tired Child"]
     assert result.hits[0].probability == pytest.approx(1.0)
     assert (name, "lullaby") in search_module.query_vectors._items      # the keyword is not sent to CLaMP

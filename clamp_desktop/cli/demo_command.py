@@ -30,7 +30,7 @@ def example_searches(db: Path, requested_model: str | None, device: str | None, 
                 "query": text,
                 "results": [
                     {"title": h.piece["title"], "composer": h.piece["composer"], "path": h.piece["path"],
-                     "cosine": h.cosine, "probability": h.probability}
+                     "cosine": h.cosine, "matched": list(h.matched)}
                     for h in result.hits
                 ],
             })
@@ -63,5 +63,6 @@ def demo(db_path, model, device, top, as_json):
         click.echo(f'\nsearch: "{item["query"]}"')
         for rank, hit in enumerate(item["results"], 1):
             who = f" — {hit['composer']}" if hit["composer"] else ""
-            click.echo(f"  {rank}. {hit['title']}{who}  (cosine {hit['cosine']:.3f}, p {hit['probability']:.3f})")
+            meets = f"; meets: {', '.join(hit['matched'])}" if hit["matched"] else ""
+            click.echo(f"  {rank}. {hit['title']}{who}  (cosine {hit['cosine']:.3f}{meets})")
     click.echo("\nTry: clamp-desktop search \"an Irish reel\" --db " + str(db))

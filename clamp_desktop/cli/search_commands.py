@@ -51,7 +51,7 @@ def result_rows(library, result, offset: int) -> list[dict]:
     tags = browse.visible_tags(library, ids)
     return [dict(rank=offset + number + 1, **_piece_fields(hit.piece, facts.get(hit.piece["id"], (None, None)),
                                                             tags.get(hit.piece["id"], {})),
-                 cosine=hit.cosine, probability=hit.probability)
+                 cosine=hit.cosine, probability=hit.probability, matched=list(hit.matched))
             for number, hit in enumerate(result.hits)]
 
 
@@ -61,11 +61,12 @@ def _show_results(rows: list[dict], result, offset: int) -> None:
     for ignored in result.ignored:
         click.echo(f"ignored filter: {ignored}", err=True)
     for row in rows:
-        score = ""
-        if row["cosine"] is not None:
-            score = f"{row['probability'] * 100:6.2f}%  cos {row['cosine']:+.4f}  "
+        score = "" if row["cosine"] is None else f"cos {row['cosine']:+.3f}  "
+        if row["probability"] is not None:
+            score += f"p {row['probability'] * 100:.2f}%  "
         composer = f" - {row['composer']}" if row["composer"] else ""
-        click.echo(f"{row['rank']:4d}. {score}{row['title']}{composer}  [{row['id']}] {row['path']}")
+        meets = f"  (meets: {', '.join(row['matched'])})" if row["matched"] else ""
+        click.echo(f"{row['rank']:4d}. {score}{row['title']}{composer}{meets}  [{row['id']}] {row['path']}")
     if rows:
         click.echo(f"showing {offset + 1}-{offset + len(rows)} of {result.total}")
 
@@ -83,14 +84,17 @@ def _split_pair(text: str) -> tuple[str, str]:
 @click.argument("text")
 @click.option("--top", default=20, show_default=True, help="How many results to show.")
 @click.option("--offset", default=0, show_default=True, help="Skip this many results (the next page).")
+@click.option("--model-only", is_flag=True, help="Rank by the model's cosine alone (no hybrid fusion).")
 @db_option
 @model_option
 @device_option
 @json_option
-def search(text, top, offset, db_path, model, device, as_json):
-    """Search the library: filters and "quoted keywords" select, free text ranks with CLaMP.
+def search(text, top, offset, model_only, db_path, model, device, as_json):
+    """Search the library: filters and "quoted keywords" select, free text ranks.
 
-    Filters: composer: title: key: meter: parts: tag:VOCAB=LABEL ... (see docs/search.md).
+    The free text ranks with CLaMP fused with what it names: composers, titles,
+    ensembles, keys, meters, tempi of the library (see docs/search.md).
+    Filters: composer: title: key: meter: parts: tag:VOCAB=LABEL ...
 
     Example: clamp-desktop search 'composer:bach key:minor a slow chorale' --top 5
     """
@@ -98,7 +102,8 @@ def search(text, top, offset, db_path, model, device, as_json):
 
     name = model_name(model)
     with Library(library_path(db_path), readonly=True) as library:
-        result = run_search(library, text, name, model_loader(model, device), top=top, offset=offset)
+        result = run_search(library, text, name, model_loader(model, device), top=top, offset=offset,
+                            hybrid=not model_only)
         rows = result_rows(library, result, offset)
     if as_json:
         echo_json({"query": text, "model": name, "total": result.total, "offset": offset, "top": top,

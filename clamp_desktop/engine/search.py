@@ -3,9 +3,12 @@
 ``search`` parses the query (syntax in ``engine.filters``), turns its filters
 and quoted keywords into the set of allowed pieces, and then either
 
-- ranks them by the cosine between the free text's CLaMP vector and each
-  piece's vector (``semantic=True`` and some free text), with the
-  reference tool's probability: softmax(cosine x e) over the candidates; or
+- ranks them (``semantic=True`` and some free text) in the hybrid order:
+  what the free text names (composer, ensemble, key, title ...) as soft
+  constraints, fused with the cosine ranking of the free text's CLaMP
+  vector and the keyword ranking (``engine.hybrid``); or by cosine alone
+  (``hybrid=False``), with the reference tool's probability,
+  softmax(cosine x e) over the candidates; or
 - lists them in library order, without loading any model (``semantic=False``
   or no free text): the GUI's type-as-you-go filter, where the free words
   must start words of the metadata.
@@ -26,7 +29,9 @@ import numpy as np
 from ..model.linalg import normalize
 from ..store import queries
 from .filters import Selection, parse_query, select
+from .hybrid import hybrid_ranking
 from .tagging import load_vocabularies, thresholds
+from .understand import Understanding, understand
 from .vectors import index_for
 
 QUERY_CACHE_SIZE = 256
@@ -36,7 +41,8 @@ QUERY_CACHE_SIZE = 256
 class Hit:
     piece: dict                  # a row as Library.pieces() returns it
     cosine: float | None = None
-    probability: float | None = None
+    probability: float | None = None   # the reference tool's softmax; model-only ranking only
+    matched: tuple[str, ...] = ()      # the query's soft constraints this piece meets (hybrid ranking)
 
 
 @dataclass
@@ -73,8 +79,12 @@ query_vectors = _QueryVectors(QUERY_CACHE_SIZE)
 
 
 def search(library, text: str, model_name: str, load_model: Callable, *, top: int = 20,
-           offset: int = 0, semantic: bool = True) -> SearchResult:
-    """One page of results for a query (syntax in ``engine.filters``), best first."""
+           offset: int = 0, semantic: bool = True, hybrid: bool = True) -> SearchResult:
+    """One page of results for a query (syntax in ``engine.filters``), best first.
+
+    ``hybrid`` fuses the model's ranking with what the free text names
+    (``engine.understand``, ``engine.hybrid``); without it the model alone ranks.
+    """
     top, offset = max(int(top), 0), max(int(offset), 0)
     if not queries.has_pieces(library):
         return SearchResult([], 0, "The library is empty; index a folder of scores first.")
@@ -88,7 +98,10 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
     if not len(index):
         return SearchResult([], 0, f"No piece has a vector from {model_name} yet; index the library "
                                    "with this model first.", selection.ignored)
-    return rank(library, index, query_vectors.get(model_name, query.text, load_model), selection, top, offset)
+    vector = query_vectors.get(model_name, query.text, load_model)
+    if hybrid:
+        return rank_hybrid(library, index, vector, understand(library, query.text), selection, top, offset)
+    return rank(library, index, vector, selection, top, offset)
 
 
 def _listing(library, selection: Selection, top: int, offset: int) -> SearchResult:
@@ -103,9 +116,7 @@ def rank(library, index, query_vector: np.ndarray, selection: Selection, top: in
     allowed = selection.allowed_ids(library)
     ranking = index.ranking(query_vector, offset + top, allowed)
     if not ranking.candidates:
-        message = _no_match(selection) if allowed is not None and not allowed else \
-            "None of the matching pieces has a vector yet; index the library first."
-        return SearchResult([], 0, message, selection.ignored)
+        return _nothing_ranked(selection, allowed)
     probabilities = ranking.probabilities()
     ids = [int(i) for i in ranking.ids[offset:offset + top]]
     pieces = {p["id"]: p for p in library.pieces(ids)}
@@ -113,6 +124,26 @@ def rank(library, index, query_vector: np.ndarray, selection: Selection, top: in
             for pid, cos, prob in zip(ids, ranking.cosines[offset:], probabilities[offset:])
             if pid in pieces]
     return SearchResult(hits, ranking.candidates, None, selection.ignored)
+
+
+def rank_hybrid(library, index, query_vector: np.ndarray, understood: Understanding, selection: Selection,
+                top: int, offset: int) -> SearchResult:
+    """The page ``offset:offset+top`` of the selected pieces in the hybrid order (``engine.hybrid``)."""
+    allowed = selection.allowed_ids(library)
+    order, cosines, labels, candidates = hybrid_ranking(library, index, query_vector, understood,
+                                                        selection.clauses, allowed)
+    if not order:
+        return _nothing_ranked(selection, allowed)
+    ids = order[offset:offset + top]
+    pieces = {p["id"]: p for p in library.pieces(ids)}
+    hits = [Hit(pieces[pid], cosines[pid], None, tuple(labels.get(pid, ()))) for pid in ids if pid in pieces]
+    return SearchResult(hits, max(candidates, len(order)), None, selection.ignored)
+
+
+def _nothing_ranked(selection: Selection, allowed) -> SearchResult:
+    message = _no_match(selection) if allowed is not None and not allowed else \
+        "None of the matching pieces has a vector yet; index the library first."
+    return SearchResult([], 0, message, selection.ignored)
 
 
 def _no_match(selection: Selection) -> str:

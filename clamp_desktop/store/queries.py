@@ -109,6 +109,37 @@ def fts_match(expression: str) -> Clause:
     return Clause("p.id IN (SELECT rowid FROM pieces_fts WHERE pieces_fts MATCH ?)", (expression,))
 
 
+def id_in(ids: Iterable[int]) -> Clause:
+    """The piece is one of ``ids``."""
+    ids = tuple(int(i) for i in ids)
+    return Clause(f"p.id IN ({','.join('?' * len(ids))})", ids) if ids else Clause("0")
+
+
+def keyword_ranking(library: Database, expression: str, clauses: Sequence[Clause] = (),
+                    limit: int = 1000) -> list[int]:
+    """Ids of readable pieces meeting ``clauses`` whose metadata matches the FTS5 ``expression``, best bm25 first."""
+    where, params = _where(clauses)
+    sql = (f"SELECT p.id FROM pieces_fts JOIN pieces p ON p.id = pieces_fts.rowid "
+           f"WHERE pieces_fts MATCH ? AND {where} ORDER BY pieces_fts.rank, p.id LIMIT ?")
+    return [row[0] for row in library.conn.execute(sql, [expression, *params, int(limit)])]
+
+
+def title_rows(library: Database, expression: str, limit: int = 200) -> list[tuple[int, str, str | None]]:
+    """(id, title, movement) of readable pieces whose title or movement matches the FTS5 ``expression``."""
+    sql = ("SELECT p.id, p.title, p.movement FROM pieces_fts JOIN pieces p ON p.id = pieces_fts.rowid "
+           "WHERE pieces_fts MATCH ? AND p.status = 'ok' ORDER BY pieces_fts.rank, p.id LIMIT ?")
+    return [tuple(row) for row in library.conn.execute(sql, [f"{{title movement}} : ({expression})", int(limit)])]
+
+
+def fts_column_rows(library: Database, column: str, expression: str, limit: int = 200) -> list[tuple[int, str]]:
+    """(id, value) of readable pieces whose ``column`` matches the FTS5 ``expression``, best first."""
+    if column not in TEXT_COLUMNS:
+        raise ValueError(f"not a text column: {column}")
+    sql = (f"SELECT p.id, p.{column} FROM pieces_fts JOIN pieces p ON p.id = pieces_fts.rowid "
+           f"WHERE pieces_fts MATCH ? AND p.status = 'ok' ORDER BY pieces_fts.rank, p.id LIMIT ?")
+    return [(row[0], row[1]) for row in library.conn.execute(sql, [f"{column} : ({expression})", int(limit)])]
+
+
 def _threshold_case(thresholds: Mapping[str, float], column: str) -> tuple[str, list]:
     if not thresholds:
         return "NULL", []

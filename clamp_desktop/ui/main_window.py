@@ -387,13 +387,13 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             return
         folder = self._folder()
         floor = self.settings.get("search/min_cosine")
-        hits = [h for h in result.hits if h.cosine is None or h.cosine >= floor]
+        hits = [h for h in result.hits if h.cosine is None or h.matched or h.cosine >= floor]
         if folder is not None:
             hits = [h for h in hits if h.piece["path"].startswith(folder.rstrip(os.sep) + os.sep)]
         self.thumbnails.forget_pending()
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.model.show_rows([Row(h.piece, h.cosine, h.probability) for h in hits], scored=True)
-        shown = f"{len(hits)} best of {result.total} for “{text}” (cosine · probability)"
+        self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched) for h in hits], scored=True)
+        shown = f"{len(hits)} best of {result.total} for “{text}” (cosine · what each piece meets of the query)"
         self.results_label.setText(shown + (f" — {result.message}" if result.message else ""))
         if hits:
             self.table.selectRow(0)

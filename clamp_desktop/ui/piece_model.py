@@ -20,6 +20,7 @@ class Row:
     piece: dict
     cosine: float | None = None
     probability: float | None = None
+    matched: tuple[str, ...] = ()     # what the query named that the piece meets (hybrid search)
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,12 @@ PieceRole = Qt.ItemDataRole.UserRole + 1
 EXTRAS = ("tags", "key", "time_signature")     # shown values that come from ``extras``
 
 
-def score_text(cosine: float | None, probability: float | None) -> str:
+def score_text(cosine: float | None, probability: float | None, matched: tuple[str, ...] = ()) -> str:
+    """The cosine, then the reference probability (model-only rankings) or what the piece meets."""
     if cosine is None:
         return ""
+    if matched:
+        return f"{cosine:.3f} · {', '.join(matched)}"
     return f"{cosine:.3f}" if probability is None else f"{cosine:.3f} · {probability:.1%}"
 
 
@@ -163,7 +167,7 @@ class PieceTableModel(QAbstractTableModel):
         if key == "thumbnail":
             return None
         if key == "score":
-            return score_text(row.cosine, row.probability)
+            return score_text(row.cosine, row.probability, row.matched)
         value = self._extra(index.row(), key) if key in EXTRAS else row.piece.get(key)
         return "" if value is None else str(value)
 
