@@ -99,3 +99,11 @@ def test_the_environment_overrides_the_measurement(monkeypatch):
     counts = spies(monkeypatch)
     kernels.exact_dots(np.ones((3, 4), np.float32), np.ones(4, np.float32))
     assert counts == {"numkong": 0, "blas": 1} and calls == []
+
+
+def test_a_cache_folder_that_cannot_be_written_still_gives_a_choice(monkeypatch, tmp_path):
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    monkeypatch.setattr(kernels, "_cache_path", lambda: blocked / kernels.CACHE_FILE)
+    calls = fake_measurements(monkeypatch, {"numkong": 2.0, "blas": 1.0})
+    assert kernels.chosen_kernel() == "blas" and len(calls) == 1

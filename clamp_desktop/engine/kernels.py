@@ -96,11 +96,14 @@ def calibrate() -> str:
     key = machine_key()
     measured = measure()
     kernel = min(measured, key=measured.get)
-    path = _cache_path()
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps({"kernel": kernel, "ms": measured, "shape": list(CALIBRATION_SHAPE),
-                                   "machine": key}, indent=2), encoding="utf-8")
-    partial.replace(path)
+    try:
+        path = _cache_path()
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps({"kernel": kernel, "ms": measured, "shape": list(CALIBRATION_SHAPE),
+                                       "machine": key}, indent=2), encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        pass   # a read-only cache: the choice still holds for this process, and is measured again next time
     return kernel
 
 
