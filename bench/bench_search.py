@@ -12,11 +12,13 @@ distribution.  Every query is timed on ONE thread (threadpoolctl limits BLAS
 and OpenMP; usearch is asked for one thread); the HNSW index is built with
 every core, and its build time is printed separately.
 
-Printed per size: exact search as ``VectorIndex`` does it up to its exact
-limit (float32, NumKong's SIMD dot kernel, argpartition); up to that limit
-also the alternatives that were measured before choosing it (numpy's BLAS
-on float32, NumKong on float16 storage); and above the limit the approximate
-path with its recall@10 against exact.
+Printed first: the exact-search kernel ``VectorIndex`` uses on this machine
+and the calibration figures it was chosen by (``engine/kernels.py``; NumKong
+or numpy's BLAS, whichever is faster here).  Then per size: exact search as
+``VectorIndex`` does it up to its exact limit (float32, argpartition); up to
+that limit also both kernels side by side on the same thread limit (float32
+NumKong, float32 numpy BLAS) and NumKong on float16 storage; and above the
+limit the approximate path with its recall@10 against exact.
 Targets: 100k exact median < 20 ms; 1M approximate median < 150 ms with
 recall@10 >= 0.95.  The exit status is 1 when recall misses its target
 (timings depend on the machine and are only reported).
@@ -36,6 +38,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from clamp_desktop.engine import kernels  # noqa: E402
 from clamp_desktop.engine.vectors import DEFAULT_EXACT_LIMIT, VectorIndex  # noqa: E402
 
 LATENT_DIM = 48
@@ -107,13 +110,16 @@ def bench_size(size: int, queries: np.ndarray, data: EmbeddingLike, k: int, exac
 
 
 def _alternatives(matrix: np.ndarray, queries: np.ndarray, k: int) -> dict:
-    """The scans measured before choosing NumKong on float32 (top-k ids only, same thread limit)."""
+    """Both float32 kernels side by side, and NumKong on float16 (top-k ids only, same thread limit)."""
     import numkong
 
     half = matrix.astype(np.float16)
 
+    def numkong_float32(query):
+        return np.argpartition(-kernels.numkong_dots(matrix, query), k)[:k]
+
     def numpy_blas(query):
-        return np.argpartition(-(matrix @ query), k)[:k]
+        return np.argpartition(-kernels.blas_dots(matrix, query), k)[:k]
 
     def numkong_half(query):
         scores = np.asarray(numkong.cdist(query.astype(np.float16)[None], half, metric="dot", threads=1))
@@ -121,7 +127,8 @@ def _alternatives(matrix: np.ndarray, queries: np.ndarray, k: int) -> dict:
 
     found = {}
     with threadpool_limits(limits=1):
-        for name, run in (("float32 numpy BLAS", numpy_blas), ("float16 NumKong", numkong_half)):
+        for name, run in (("float32 NumKong", numkong_float32), ("float32 numpy BLAS", numpy_blas),
+                          ("float16 NumKong", numkong_half)):
             found[name] = spread(timed(run, queries)[1])
     return found
 
@@ -159,6 +166,17 @@ def show(row: dict) -> None:
     sys.stdout.flush()
 
 
+def show_kernel_choice() -> None:
+    """The kernel exact search uses here, and the calibration it was chosen by (measured now if need be)."""
+    chosen = kernels.chosen_kernel()
+    measured = kernels.measure()
+    print(f"processor: {kernels.machine_key()['processor']}")
+    print(f"exact-search kernel chosen here: {chosen}; calibration now ({kernels.CALIBRATION_SHAPE[0]:,} x "
+          f"{kernels.CALIBRATION_SHAPE[1]}, best of {kernels.CALIBRATION_ROUNDS}): "
+          + ", ".join(f"{name} {ms:.2f} ms" for name, ms in measured.items()))
+    sys.stdout.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (2k, 20k; approximate above 10k)")
@@ -177,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     queries = data.draw(args.queries or (50 if args.quick else 200))
     if args.quick:
         print("quick run: the targets below are for the full sizes and only shown for reference")
+    show_kernel_choice()
     rows = []
     for size in sizes:
         rows.append(bench_size(size, queries, data, 10, exact_limit))

@@ -73,31 +73,3 @@ def copy_score_folder(folder: Path) -> Path:
     for path in picks:
         shutil.copy(path, folder / path.name)
     return folder
-
-
-# --- ending the test process -------------------------------------------------------
-# After the last test, the interpreter's teardown destroys the Qt objects left by
-# ~100 GUI and worker tests in an arbitrary order, and PySide6 occasionally aborts
-# there ("shared QObject was deleted directly") after every test has passed.  The
-# app itself shuts its worker down before Qt goes (MainWindow.closeEvent); this is
-# the test process only.  Once pytest has reported, leave without that teardown.
-# Tracked in the session notes: find the object and delete it in its fixture.
-# CLAMP_TESTS_QT_TEARDOWN=1 keeps the teardown, to hunt for it: the UI and worker
-# test files together aborted about one run in two (2026-11-24); each file alone never
-# did (3 runs each).  Since ui.app.dispose_windows (2026-11-25): every Qt test file
-# together 3 runs and the whole suite 1 run with the teardown kept, none aborted; the
-# exit stays until more runs say the same.
-
-def pytest_sessionfinish(session, exitstatus):
-    session.config._clamp_exit_status = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):
-    import sys
-
-    status = getattr(config, "_clamp_exit_status", None)
-    if status is not None and "PySide6.QtCore" in sys.modules and not os.environ.get("CLAMP_TESTS_QT_TEARDOWN"):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(status)

@@ -369,9 +369,22 @@ def misbehaving_convert(item: str) -> str:
     if item == "segfault":
         os.kill(os.getpid(), signal.SIGSEGV)
     if item == "hang":
+        if os.environ.get("CLAMP_TESTS_BUSY_MARKER"):   # tells a test the worker has the item and is busy
+            Path(os.environ["CLAMP_TESTS_BUSY_MARKER"]).touch()
         time.sleep(3600)
     if item == "exit":
         os._exit(3)
     if item == "raise":
         raise KeyError("something the converter did not expect")
     return item.upper()
+
+
+def hanging_convert_job(item) -> list:
+    """The indexer's conversion job, stuck: for testing that a lone file still gets the time limit.
+
+    60 s, not forever: converted in-process by mistake, the test fails after a minute instead of hanging.
+    """
+    import time
+
+    time.sleep(60)
+    raise RuntimeError(f"{item[0]} was converted in the indexing process, not in a killable one")

@@ -1,6 +1,7 @@
 """The command line end to end: query (clamp.py parity), index, status, model list."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 from clamp_desktop.engine.scoring import cosines, probabilities
 from clamp_desktop.ingest import to_clamp_abc
 from clamp_desktop.model import load_clamp
+from clamp_desktop.store import Library
 
 from cli_helpers import run_cli
 
@@ -50,8 +52,18 @@ def test_query_second_run_encodes_only_what_changed(score_folder, tiny_checkpoin
     assert json.loads(run_cli(args, capsys)[1])["encoded"] == 1
 
 
+def printed_hits(out: str) -> list[tuple[str, float]]:
+    """(key, cosine) of each hit as the reference tool prints it: "Prob: P% - Sim: S:" then the key."""
+    return [(key, float(sim)) for sim, key in re.findall(r"^Prob: [0-9.]+% - Sim: (-?[0-9.]+):\n(.*)$", out, re.M)]
+
+
+def cosines_by_hand(query: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Cosines with numpy alone (not the app's scoring module)."""
+    return (keys @ query) / (np.linalg.norm(keys, axis=1) * np.linalg.norm(query))
+
+
 @pytest.mark.parametrize("query_modal,key_modal", [("music", "music"), ("music", "text"), ("text", "text")])
-def test_query_other_modalities(query_modal, key_modal, score_folder, tiny_checkpoint, tmp_path, capsys):
+def test_query_other_modalities(query_modal, key_modal, score_folder, tiny_checkpoint, tiny_model, tmp_path, capsys):
     keys_file = tmp_path / "keys.txt"
     keys_file.write_text("a chorale by Bach\n\nan Irish reel\n  a string quartet  \n")
     query = str(sorted(score_folder.glob("*.mxl"))[0]) if query_modal == "music" else "a dance"
@@ -59,12 +71,22 @@ def test_query_other_modalities(query_modal, key_modal, score_folder, tiny_check
     code, out, _ = run_cli(["query", "--model", str(tiny_checkpoint), "--query-modal", query_modal,
                             "--key-modal", key_modal, "--query", query, "--keys", keys, "--top-n", "2"], capsys)
     assert code == 0
-    assert out.count("Prob: ") == 2 and "Sim: " in out
     if key_modal == "text":
-        assert "a string quartet" in out or "an Irish reel" in out or "a chorale by Bach" in out
+        names = ["a chorale by Bach", "an Irish reel", "a string quartet"]
+        key_vectors = tiny_model.encode_text(names)
+    else:
+        names = sorted(str(p) for p in score_folder.iterdir())
+        key_vectors = tiny_model.encode_music([to_clamp_abc(n) for n in names])
+    query_vector = (tiny_model.encode_music([to_clamp_abc(query)]) if query_modal == "music"
+                    else tiny_model.encode_text([query]))[0]
+    cos = cosines_by_hand(query_vector, key_vectors)
+    best = np.argsort(-cos, kind="stable")[:2]
+    hits = printed_hits(out)
+    assert [key for key, _ in hits] == [names[i] for i in best]          # best first, the top 2 only
+    assert [sim for _, sim in hits] == pytest.approx([float(cos[i]) for i in best], abs=1e-4)
 
 
-def test_query_reads_a_text_query_from_a_file(tiny_checkpoint, tmp_path, capsys):
+def test_query_reads_a_text_query_from_a_file(tiny_checkpoint, tiny_model, tmp_path, capsys):
     query_file = tmp_path / "q.txt"
     query_file.write_text("a chorale\n")
     keys_file = tmp_path / "keys.txt"
@@ -72,7 +94,14 @@ def test_query_reads_a_text_query_from_a_file(tiny_checkpoint, tmp_path, capsys)
     code, out, _ = run_cli(["query", "--model", str(tiny_checkpoint), "--query-modal", "text", "--key-modal", "text",
                             "--query", str(query_file), "--keys", str(keys_file), "--json"], capsys)
     assert code == 0
-    assert len(json.loads(out)["results"]) == 2
+    results = json.loads(out)["results"]
+    keys = ["a chorale", "something else entirely"]
+    from_file = cosines_by_hand(tiny_model.encode_text(["a chorale\n"])[0], tiny_model.encode_text(keys))
+    from_path = cosines_by_hand(tiny_model.encode_text([str(query_file)])[0], tiny_model.encode_text(keys))
+    assert not np.allclose(from_file, from_path, atol=1e-3)   # the check below can tell the two apart
+    got = {r["key"]: r["cosine"] for r in results}
+    assert [got[k] for k in keys] == pytest.approx(from_file.tolist(), abs=1e-5)
+    assert [r["key"] for r in results] == [keys[i] for i in np.argsort(-from_file, kind="stable")]
 
 
 def test_index_and_status_json(tmp_path, score_folder, tiny_checkpoint, capsys):
@@ -91,8 +120,10 @@ def test_index_and_status_json(tmp_path, score_folder, tiny_checkpoint, capsys):
 
 def test_env_variable_chooses_the_library(tmp_path, score_folder, tiny_checkpoint, capsys, monkeypatch):
     monkeypatch.setenv("CLAMP_DESKTOP_DB", str(tmp_path / "env.db"))
-    run_cli(["index", str(score_folder), "--model", str(tiny_checkpoint), "--json"], capsys)
-    assert (tmp_path / "env.db").exists()
+    code, out, _ = run_cli(["index", str(score_folder), "--model", str(tiny_checkpoint), "--json"], capsys)
+    assert code == 0 and json.loads(out)["db"] == str(tmp_path / "env.db")
+    with Library(tmp_path / "env.db", readonly=True) as library:
+        assert library.counts()["pieces"] == len(list(score_folder.iterdir()))
 
 
 def test_user_errors_are_one_line_with_exit_status_1(tmp_path, capsys):

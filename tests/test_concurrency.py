@@ -12,7 +12,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,8 @@ from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
 from clamp_desktop.errors import LibraryError
 from clamp_desktop.store import Library
 
-# Searches the library in a loop, opening it anew each time, until told to stop; prints what it saw.
+# Searches the library in a loop, opening it anew each time; once told the writer has closed, reads
+# READS_AFTER_WRITER more times (the library with no writer at all) and prints what it saw.
 READER = r"""
 import json, sys
 from pathlib import Path
@@ -33,9 +33,11 @@ from clamp_desktop.store import Library
 db, model, stop = sys.argv[1:]
 load = model_loader(model, "cpu")
 load()
-report = {"reads": 0, "errors": [], "revisions": [], "pieces": []}
+report = {"reads": 0, "errors": [], "revisions": [], "pieces": [], "reads_after_writer": 0}
 print("ready", flush=True)
-while not Path(stop).exists():
+while report["reads_after_writer"] < 3:
+    if Path(stop).exists():
+        report["reads_after_writer"] += 1
     try:
         with Library(db, readonly=True) as library:
             for text in ("a slow chorale in a minor key", "bach"):
@@ -78,15 +80,14 @@ def test_reader_process_searches_while_the_indexer_writes(tmp_path, corpus, tiny
             summary = run_to_end(LibraryIndexer(library, model, lambda: tiny_model, workers=2).run([folder]))
         with Library(db) as library:   # and once more: a run with nothing to do, then the writer closes
             run_to_end(LibraryIndexer(library, model, lambda: tiny_model).run([folder]))
-        time.sleep(1.0)   # let it read with no writer at all (the WAL checkpointed away)
-        stop.touch()
+        stop.touch()      # it reads three more times with no writer at all (the WAL checkpointed away)
         out, err = reader.communicate(timeout=120)
     finally:
         reader.kill()
     report = json.loads(out.strip().splitlines()[-1])
     assert summary.added == 16 and summary.encoded == 16
     assert report["errors"] == [], err
-    assert report["reads"] >= 5
+    assert report["reads"] >= 5 and report["reads_after_writer"] == 3
     # It read while the writer worked: it saw the library grow through several commits.
     assert len(set(report["revisions"])) >= 3 and report["pieces"][-1] == 16
     assert report["pieces"] == sorted(report["pieces"])

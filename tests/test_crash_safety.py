@@ -43,6 +43,7 @@ from clamp_desktop.ingest.pool import ConverterPool
 from clamp_desktop.model import Clamp
 from clamp_desktop.store import Library
 from hostile_corpus import misbehaving_convert
+from waiting import wait_until
 
 CI_KILLS = 3
 SLOW_KILLS = 40
@@ -373,6 +374,7 @@ BUSY_POOL = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
 from hostile_corpus import misbehaving_convert
+from waiting import wait_until
 from clamp_desktop.ingest.pool import ConverterPool
 
 if __name__ == "__main__":
@@ -394,18 +396,16 @@ def _alive(pid: int) -> bool:
 def test_busy_converter_exits_when_its_indexer_is_killed(tmp_path):
     script = tmp_path / "busy_pool.py"
     script.write_text(BUSY_POOL)
+    busy = tmp_path / "busy"
     parent = subprocess.Popen([sys.executable, str(script), str(Path(__file__).parent)],
-                              stdout=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, text=True, env=dict(os.environ, CLAMP_TESTS_BUSY_MARKER=str(busy)))
     worker = int(parent.stdout.readline())
     try:
-        time.sleep(0.5)          # the worker has the file and is busy with it
+        wait_until(busy.exists, 60, "the worker to take the file")      # it has the file and is busy with it
         assert _alive(worker)
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=30)
-        deadline = time.monotonic() + ORPHAN_GRACE_S
-        while _alive(worker) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(worker), "a converter kept running after its indexer was killed"
+        wait_until(lambda: not _alive(worker), ORPHAN_GRACE_S, "the converter to exit after its indexer was killed")
     finally:
         if _alive(worker):
             os.kill(worker, signal.SIGKILL)   # never leave an hour-long sleeper behind

@@ -43,11 +43,27 @@ def test_batched_text_equals_one_at_a_time(tiny_model):
     assert np.abs(batched - single).max() < 1e-5
 
 
+def text_vector_by_hand(model, ids: list[int]) -> np.ndarray:
+    """The reference's text vector for given token ids: BERT, mean over the tokens, projection."""
+    net = model.network
+    ids = torch.tensor([ids])
+    with torch.no_grad():
+        hidden = net.text_enc(input_ids=ids, attention_mask=torch.ones_like(ids)).last_hidden_state
+        return net.text_proj(hidden.mean(dim=1))[0].numpy()
+
+
 def test_text_is_tokenized_with_special_tokens_and_cut_at_128(tiny_model):
-    ids = tiny_model.tokenizer("word " * 500, truncation=True, max_length=128)["input_ids"]
-    assert len(ids) == 128
-    assert ids[0] == tiny_model.tokenizer.bos_token_id
-    assert ids[-1] == tiny_model.tokenizer.eos_token_id
+    """The app's limit, seen through encode_text: a long text gives the vector of its first 128 tokens."""
+    tokenizer = tiny_model.tokenizer
+    text = " ".join(f"word{i}" for i in range(400))      # far more than 128 tokens, each position different
+    every_id = tokenizer(text)["input_ids"]
+    assert len(every_id) > 300 and every_id[0] == tokenizer.bos_token_id and every_id[-1] == tokenizer.eos_token_id
+    cut_at_128 = every_id[:127] + [tokenizer.eos_token_id]     # the reference's truncation keeps the end token
+    got = tiny_model.encode_text([text])[0]
+    assert np.allclose(got, text_vector_by_hand(tiny_model, cut_at_128), atol=1e-5)
+    for other in (16, 64, 127):             # (the text encoder has no positions beyond 128)
+        cut = every_id[:other - 1] + [tokenizer.eos_token_id]
+        assert not np.allclose(got, text_vector_by_hand(tiny_model, cut), atol=1e-3), other
 
 
 def test_text_vector_is_mean_over_real_tokens_then_projection(tiny_model):

@@ -10,22 +10,23 @@ from __future__ import annotations
 import re
 import resource
 import sqlite3
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import clamp_desktop.engine.indexer as indexer_module
 from clamp_desktop.engine.indexer import IndexSummary, LibraryIndexer, library_path, run_to_end
 from clamp_desktop.ingest import to_clamp_abc
 from clamp_desktop.ingest.pool import DEFAULT_MEMORY_LIMIT
 from clamp_desktop.model import load_clamp
 from clamp_desktop.model.patching import EOS_ID, PATCH_LENGTH, patchify
 from clamp_desktop.store import Library
-from hostile_corpus import CANARY_TEXT, CASE_NAMES, HUGE_MEASURES, Expectation, build_hostile_corpus, musicxml
+from hostile_corpus import (CANARY_TEXT, CASE_NAMES, HUGE_MEASURES, Expectation, build_hostile_corpus,
+                            hanging_convert_job, musicxml)
 
-RUN_SECONDS_LIMIT = 90      # the whole corpus; the pool's per-file limit below is 30 s
+POOL_TIMEOUT_S = 30         # the pool's per-file limit; how long the corpus takes is bench/bench_hostile.py's
 PARENT_MEMORY_GROWTH = 1024**3
 
 
@@ -36,7 +37,6 @@ class HostileRun:
     model: str
     expectations: dict[str, Expectation]
     summary: IndexSummary
-    seconds: float
     parent_rss_growth: int   # bytes the indexing process itself grew by (peak)
     children_peak_rss: int   # bytes, the largest converter process
 
@@ -68,12 +68,10 @@ def hostile_run(tmp_path_factory, tiny_checkpoint) -> HostileRun:
     expectations = build_hostile_corpus(folder)
     db = base / "hostile.db"
     rss_before = _max_rss(resource.RUSAGE_SELF)
-    started = time.monotonic()
     with Library(db) as library:
         summary = index_with_mid_run_changes(library, folder, str(tiny_checkpoint), expectations,
-                                             workers=2, timeout=30)
-    return HostileRun(folder, db, str(tiny_checkpoint), expectations, summary,
-                      time.monotonic() - started, _max_rss(resource.RUSAGE_SELF) - rss_before,
+                                             workers=2, timeout=POOL_TIMEOUT_S)
+    return HostileRun(folder, db, str(tiny_checkpoint), expectations, summary, _max_rss(resource.RUSAGE_SELF) - rss_before,
                       _max_rss(resource.RUSAGE_CHILDREN))
 
 
@@ -128,7 +126,9 @@ def test_archive_member_paths_write_nothing_outside(hostile_run):
 
 
 def test_run_is_bounded_in_time_and_memory(hostile_run):
-    assert hostile_run.seconds < RUN_SECONDS_LIMIT
+    # No file needed the pool's time limit: each is refused by its own check (size, depth, memory),
+    # so the run's length is bounded by the work, not by files x the limit.
+    assert not [path for path, reason in hostile_run.summary.failures if "timed out" in reason]
     # The 2 GiB zip bomb and the 4 GB tremolo never inflate in the indexing process...
     assert hostile_run.parent_rss_growth < PARENT_MEMORY_GROWTH
     # ... and a converter process cannot grow past its limit.
@@ -172,11 +172,12 @@ def test_second_run_rereads_only_the_files_changed_mid_run(hostile_run):
     assert summary.encoded == 0   # the first run already encoded the new content; its vector is kept
 
 
-def test_a_lone_file_is_converted_in_a_process_with_a_time_limit(tmp_path, tiny_checkpoint):
+def test_a_lone_file_is_converted_in_a_process_with_a_time_limit(tmp_path, tiny_checkpoint, monkeypatch):
     """One file alone in a folder gets the same limits as a thousand: it runs in a killable process."""
+    monkeypatch.setattr(indexer_module, "_convert_job", hanging_convert_job)   # a converter that never ends
     folder = tmp_path / "one"
     folder.mkdir()
-    (folder / "slow.musicxml").write_text(musicxml(HUGE_MEASURES), encoding="utf-8")
+    (folder / "stuck.musicxml").write_text(musicxml(4), encoding="utf-8")
     with Library(tmp_path / "one.db") as library:
         summary = run_to_end(LibraryIndexer(library, str(tiny_checkpoint), lambda: load_clamp(tiny_checkpoint),
                                             timeout=0.3).run([folder]))

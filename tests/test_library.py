@@ -165,7 +165,8 @@ def test_reader_on_missing_library_gets_a_clear_error(tmp_path):
 
 def test_closing_a_run_midway_ends_the_encoder_thread(tmp_path, score_folder, tiny_checkpoint):
     import threading
-    import time
+
+    from waiting import wait_until
 
     with Library(tmp_path / "lib.db") as library:
         job = LibraryIndexer(library, str(tiny_checkpoint), CountingLoader(tiny_checkpoint), inline=True).run([score_folder])
@@ -173,10 +174,9 @@ def test_closing_a_run_midway_ends_the_encoder_thread(tmp_path, score_folder, ti
             if progress.stage == "convert":
                 break
         job.close()  # what the GUI's cancel does between yields
-    deadline = time.monotonic() + 30
-    while any(t.name == "clamp-encoder" for t in threading.enumerate()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(t.name == "clamp-encoder" for t in threading.enumerate())
+    encoder_running = lambda: any(t.name == "clamp-encoder" for t in threading.enumerate())  # noqa: E731
+    wait_until(lambda: not encoder_running(), 30, "the encoder thread to end")
+    assert not encoder_running()
 
 
 def test_pieces_by_many_ids_keeps_the_given_order(tmp_path, score_folder, tiny_checkpoint, tiny_model):

@@ -9,9 +9,9 @@ stored blob).
 
 Search is exact (a matrix-vector product and ``argpartition``) up to
 ``exact_limit`` vectors (300k by default), which also gives every
-candidate's cosine for the probabilities.  The product runs on one thread in
-NumKong's SIMD dot kernel (float32): about 12 ms at 100k
-vectors against 20 ms for numpy's BLAS on the same core (see
+candidate's cosine for the probabilities.  The product runs in NumKong's
+SIMD dot kernel or numpy's BLAS, whichever a short measurement at first use
+found faster on this machine (``kernels``; it depends on the processor, see
 ``bench/bench_search.py``).  Above the limit an HNSW index from ``usearch`` (inner
 product on the normalised vectors, int8 storage) answers, and its
 candidates are re-scored exactly in float32, behind the same ``search``
@@ -32,11 +32,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numkong
 import numpy as np
 
 from .. import paths
 from ..store import queries
+from .kernels import exact_dots
 from .scoring import LOGIT_SCALE
 
 DEFAULT_EXACT_LIMIT = 300_000
@@ -82,14 +82,8 @@ def _log_sum_exp(cosines: np.ndarray) -> float:
 
 
 def dots(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """``matrix @ query`` (float32 [n]) on one thread with NumKong's SIMD kernel.
-
-    float32 out: NumKong's float64 output is an order of magnitude slower here.
-    """
-    if not len(matrix):
-        return np.zeros(0, dtype=np.float32)
-    scores = numkong.cdist(query[None, :], matrix, metric="dot", threads=1, out_dtype="float32")
-    return np.asarray(scores).reshape(-1)
+    """``matrix @ query`` (float32 [n]) with the kernel measured fastest on this machine."""
+    return exact_dots(matrix, query)
 
 
 def _best_first(ids: np.ndarray, cosines: np.ndarray, k: int) -> np.ndarray:
