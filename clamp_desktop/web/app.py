@@ -1,0 +1,209 @@
+"""The Starlette application: routes, the login gate and the security headers.
+
+Routes name pieces by integer id only (``{id:int}``), and the interface's
+files are a fixed set read from the package once: nothing in a request path
+is ever joined to a file-system path.  Engine work runs in a thread, off the
+event loop.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from importlib import resources
+from urllib.parse import parse_qs
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..errors import ClampDesktopError, LibraryError, RenderError
+from .security import SESSION_LIFETIME_S, FailedLogins, Password, Sessions
+from .service import LibraryService, PieceNotFound
+
+SESSION_COOKIE = "clamp_session"
+MAX_LOGIN_BODY = 4096
+STATIC_FILES = {"app.js": "text/javascript", "app.css": "text/css", "icon.svg": "image/svg+xml"}
+PUBLIC_PATHS = {"/login", "/static/app.css", "/static/icon.svg"}
+CSP_PAGES = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+             "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP_SVG = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+LOGIN_MESSAGES = {"wrong": "Wrong password; try again.", "blocked": "Too many failed tries; wait a minute.",
+                  "": ""}
+
+
+def _static(name: str) -> bytes:
+    if name == "icon.svg":
+        return (resources.files("clamp_desktop.resources") / "icons" / "clamp-desktop.svg").read_bytes()
+    return (resources.files("clamp_desktop.web") / "static" / name).read_bytes()
+
+
+class Gate(BaseHTTPMiddleware):
+    """Lets a request through with a session cookie or HTTP Basic, when a password is set; adds the headers."""
+
+    def __init__(self, app, password: Password | None, sessions: Sessions, failures: FailedLogins):
+        super().__init__(app)
+        self.password, self.sessions, self.failures = password, sessions, failures
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        response = await self._guarded(request, call_next)
+        response.headers.setdefault("Content-Security-Policy", CSP_PAGES)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    async def _guarded(self, request: Request, call_next) -> Response:
+        if self.password is None or request.url.path in PUBLIC_PATHS:
+            return await call_next(request)
+        if self.sessions.valid(request.cookies.get(SESSION_COOKIE)):
+            return await call_next(request)
+        basic = _basic_password(request)
+        if basic is None:
+            return _login_needed(request)
+        address = _address(request)
+        wait = self.failures.retry_after(address)
+        if wait:
+            return _too_many(wait)
+        if await run_in_threadpool(self.password.matches, basic):
+            return await call_next(request)
+        self.failures.record(address)
+        return JSONResponse({"error": "Wrong password."}, 401, {"WWW-Authenticate": 'Basic realm="clamp-desktop"'})
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _basic_password(request: Request) -> str | None:
+    """The password of an ``Authorization: Basic`` header (any user name); '' when it is unreadable."""
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
+
+
+def _login_needed(request: Request) -> Response:
+    if not request.url.path.startswith("/api/"):
+        return RedirectResponse("/login", 303)
+    headers = {} if request.headers.get("x-requested-with") else {"WWW-Authenticate": 'Basic realm="clamp-desktop"'}
+    return JSONResponse({"error": "Log in first (a session cookie from /login, or HTTP Basic with the password)."},
+                        401, headers)
+
+
+def _too_many(wait: int) -> Response:
+    return JSONResponse({"error": f"Too many failed logins from this address; try again in {wait} s."}, 429,
+                        {"Retry-After": str(wait)})
+
+
+def _error(exc: ClampDesktopError) -> JSONResponse:
+    status = 404 if isinstance(exc, PieceNotFound) else 422 if isinstance(exc, RenderError) else \
+        503 if isinstance(exc, LibraryError) else 400
+    return JSONResponse({"error": str(exc)}, status)
+
+
+def _int(request: Request, name: str, default: int) -> int:
+    value = request.query_params.get(name)
+    try:
+        return default if value in (None, "") else int(value)
+    except ValueError:
+        raise ClampDesktopError(f"{name} must be a whole number, not '{value[:20]}'.") from None
+
+
+def create_app(service: LibraryService, password: Password | None = None, *, secure_cookies: bool = False,
+               failures: FailedLogins | None = None) -> Starlette:
+    """The web app over ``service``; with ``password`` every request but the login page needs it."""
+    sessions, failures = Sessions(), failures or FailedLogins()
+    files = {name: _static(name) for name in STATIC_FILES}
+    index_page, login_page = _static("index.html"), _static("login.html").decode("utf-8")
+
+    async def engine(function, *args) -> Response:
+        try:
+            return JSONResponse(await run_in_threadpool(function, *args))
+        except ClampDesktopError as exc:
+            return _error(exc)
+
+    async def home(request: Request) -> Response:
+        return HTMLResponse(index_page, headers={"Cache-Control": "no-cache"})
+
+    async def static(request: Request) -> Response:
+        name = request.url.path.rsplit("/", 1)[1]
+        return Response(files[name], media_type=STATIC_FILES[name], headers={"Cache-Control": "no-cache"})
+
+    def login_form(message: str, status: int = 200, headers: dict | None = None) -> Response:
+        return HTMLResponse(login_page.replace("<!--message-->", LOGIN_MESSAGES[message]), status, headers)
+
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            return login_form("") if password else RedirectResponse("/", 303)
+        wait = failures.retry_after(_address(request))
+        if wait:
+            return login_form("blocked", 429, {"Retry-After": str(wait)})
+        body = (await request.body())[:MAX_LOGIN_BODY].decode("utf-8", "replace")
+        typed = parse_qs(body).get("password", [""])[0]
+        if password is None or await run_in_threadpool(password.matches, typed):
+            response = RedirectResponse("/", 303)
+            response.set_cookie(SESSION_COOKIE, sessions.start(), max_age=SESSION_LIFETIME_S, path="/",
+                                httponly=True, samesite="strict", secure=secure_cookies)
+            return response
+        failures.record(_address(request))
+        return login_form("wrong", 401)
+
+    async def logout(request: Request) -> Response:
+        sessions.end(request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse("/login" if password else "/", 303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    async def search(request: Request) -> Response:
+        try:
+            top, offset = _int(request, "top", 20), _int(request, "offset", 0)
+        except ClampDesktopError as exc:
+            return _error(exc)
+        semantic = request.query_params.get("mode", "describe") != "filter"
+        return await engine(service.search, request.query_params.get("q", ""), top, offset, semantic)
+
+    async def facets(request: Request) -> Response:
+        return await engine(service.facets)
+
+    async def piece(request: Request) -> Response:
+        return await engine(service.piece, request.path_params["piece_id"])
+
+    async def similar(request: Request) -> Response:
+        try:
+            top = _int(request, "top", 10)
+        except ClampDesktopError as exc:
+            return _error(exc)
+        return await engine(service.similar, request.path_params["piece_id"], top)
+
+    async def page(request: Request) -> Response:
+        try:
+            svg = await run_in_threadpool(service.page_svg, request.path_params["piece_id"],
+                                          request.path_params["page"])
+        except ClampDesktopError as exc:
+            return _error(exc)
+        return Response(svg, media_type="image/svg+xml",
+                        headers={"Content-Security-Policy": CSP_SVG, "Cache-Control": "private, max-age=3600"})
+
+    routes = [
+        Route("/", home),
+        *(Route(f"/static/{name}", static) for name in STATIC_FILES),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/api/search", search),
+        Route("/api/facets", facets),
+        Route("/api/pieces/{piece_id:int}", piece),
+        Route("/api/pieces/{piece_id:int}/similar", similar),
+        Route("/api/pieces/{piece_id:int}/pages/{page:int}.svg", page),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(Gate, password=password, sessions=sessions,
+                                                           failures=failures)])
