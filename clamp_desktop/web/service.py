@@ -25,6 +25,12 @@ PIECE_FIELDS = ("title", "subtitle", "composer", "lyricist", "arranger", "work",
                 "measures", "duration_s", "tempo", "instruments", "genre", "origin", "format")
 
 
+def _on_white_sheet(svg: str) -> str:
+    """The page drawn on an opaque sheet: a browser shows an SVG over whatever lies behind it."""
+    end = svg.index(">") + 1
+    return svg[:end] + '<rect x="0" y="0" width="100%" height="100%" fill="#ffffff"/>' + svg[end:]
+
+
 class PieceNotFound(ClampDesktopError):
     """No readable piece has this id."""
 
@@ -151,6 +157,6 @@ class LibraryService:
         key = (*self._version(piece), page)
         svg = self._pages.get(key)
         if svg is None:
-            svg = self.render.page_svg(piece["path"], piece["tune"], page).encode("utf-8")
+            svg = _on_white_sheet(self.render.page_svg(piece["path"], piece["tune"], page)).encode("utf-8")
             self._pages.put(key, svg)
         return svg
