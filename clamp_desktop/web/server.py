@@ -17,6 +17,7 @@ import uvicorn
 
 from ..errors import ClampDesktopError
 from .app import create_app
+from .network import is_any_address, lan_address
 from .security import Password, is_loopback
 from .service import LibraryService
 
@@ -63,20 +64,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
                                 "choose another --port or --host.") from exc
 
 
-def lan_address() -> str:
-    """This computer's address on the local network (the one other devices reach), else 127.0.0.1."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("10.255.255.255", 1))    # no packet is sent: this only picks the outgoing interface
-        return probe.getsockname()[0]
-    except OSError:
-        return "127.0.0.1"
-    finally:
-        probe.close()
-
-
 def public_url(options: ServeOptions, port: int | None = None) -> str:
-    host = lan_address() if options.host in ("0.0.0.0", "::", "") else options.host
+    host = lan_address() if is_any_address(options.host) else options.host
     host = f"[{host}]" if ":" in host else host
     return f"{options.scheme}://{host}:{port or options.port}/"
 
