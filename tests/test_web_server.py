@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -30,6 +32,15 @@ def server(web_library, tmp_path_factory):
 def client(server):
     with httpx.Client(base_url=server.url, headers=basic(), timeout=120) as http:
         yield http
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "web-api.md"
+
+
+def documented(section: str) -> set[str]:
+    """The field names in the table under ``## section`` of docs/web-api.md."""
+    body = DOCS.read_text(encoding="utf-8").split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `(\w+)` \|", body, flags=re.MULTILINE))
 
 
 def piece_ids(db) -> list[int]:
@@ -128,6 +139,7 @@ def test_search_json_is_the_engines_ranking(client, web_library):
     scores = [row["score"] for row in body["results"]]
     assert scores == sorted(scores, reverse=True) and 0 < scores[0] <= 1
     assert "path" not in first
+    assert set(body) == documented("search") and all(set(row) == documented("result") for row in body["results"])
 
 
 def composers(db) -> list[str]:
@@ -153,8 +165,9 @@ def test_a_piece_has_metadata_pages_and_similar_pieces(client, web_library):
     first = piece_ids(web_library)[0]
     piece = client.get(f"/api/pieces/{first}").json()
     assert piece["id"] == first and piece["pages"] >= 1 and piece["file"].endswith(".mxl")
-    assert "path" not in piece and "abc" not in piece
+    assert "path" not in piece and "abc" not in piece and set(piece) == documented("piece")
     similar = client.get(f"/api/pieces/{first}/similar", params={"top": 3}).json()
+    assert set(similar) == documented("similar")
     ids = [row["id"] for row in similar["results"]]
     assert len(ids) == 3 and first not in ids
 
