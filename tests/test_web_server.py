@@ -235,13 +235,13 @@ class _OneAtATime:
     """The real model, with a probe that notes when two encodes overlap."""
 
     def __init__(self, model):
-        self.model, self.running, self.overlaps, self.calls = model, 0, 0, 0
+        self.model, self.running, self.overlaps, self.texts = model, 0, 0, 0
         self._lock = threading.Lock()
 
     def encode_text(self, texts):
         with self._lock:
             self.running += 1
-            self.calls += 1
+            self.texts += len(texts)
             self.overlaps += self.running > 1
         try:
             return self.model.encode_text(texts)
@@ -267,4 +267,50 @@ def test_forty_concurrent_clients_are_all_answered_and_the_model_runs_one_at_a_t
     with start(web_library, password_file(tmp_path), service=service) as running, ThreadPoolExecutor(40) as pool:
         results = list(pool.map(client, range(40)))
     assert results == [[200, 200, 5]] * 40
-    assert probe.calls == 40 and probe.overlaps == 0
+    assert probe.texts == 40 and probe.overlaps == 0          # every query encoded, never two runs at once
+
+
+# --- TLS -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def certificate(tmp_path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with the system's openssl."""
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed; the TLS test needs it to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def test_tls_serves_https_with_a_secure_session_cookie(web_library, tmp_path, certificate):
+    import ssl
+
+    cert, key = certificate
+    trust = ssl.create_default_context(cafile=str(cert))
+    with start(web_library, password_file(tmp_path), certfile=cert, keyfile=key) as secure:
+        assert secure.url.startswith("https://")
+        with httpx.Client(base_url=secure.url, verify=trust, timeout=60) as browser:
+            assert browser.get("/api/facets", headers=basic()).status_code == 200
+            login = browser.post("/login", data={"password": PASSWORD})
+            assert "secure" in login.headers["set-cookie"].lower()
+    with pytest.raises(Exception, match="both --certfile and --keyfile"):
+        checked_password(ServeOptions(web_library, "127.0.0.1", 0, certfile=cert))
+
+
+def test_texts_encoded_together_get_the_vectors_they_get_alone():
+    import numpy as np
+
+    model = model_loader(None)()
+    lane = ModelLane(lambda: model)
+    texts = [f"a slow chorale number {n}" for n in range(6)]
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            together = list(pool.map(lambda text: lane.encode_text([text])[0], texts))
+    finally:
+        lane.close()
+    alone = [model.encode_text([text])[0] for text in texts]
+    assert np.allclose(np.stack(together), np.stack(alone), atol=1e-5)
