@@ -191,6 +191,8 @@ def test_rendered_pages_are_served_from_the_cache(client, web_library):
     try:
         assert client.get(f"/api/pieces/{piece['id']}/pages/1.svg").content == page   # no file needed
         assert client.get(f"/api/pieces/{piece['id']}/pages/2.svg").status_code == 422
+        metadata = client.get(f"/api/pieces/{piece['id']}").json()      # still there, saying why no pages
+        assert metadata["pages"] == 0 and "cannot be read" in metadata["render_error"]
     finally:
         shutil.move(moved, piece["path"])
 

@@ -25,8 +25,9 @@ STOP_WAIT_MS = 5000
 
 def serve_command(arguments: list[str]) -> tuple[str, list[str]]:
     """(program, arguments) that run ``clamp-desktop ARGUMENTS`` with this installation."""
-    if getattr(sys, "frozen", False):           # the bundle: its executable is the command line
-        return sys.executable, arguments
+    if getattr(sys, "frozen", False):           # the bundle: its clamp-desktop executable is the command line
+        executable = Path(sys.executable)
+        return str(executable.with_name("clamp-desktop" + executable.suffix)), arguments
     return sys.executable, ["-m", "clamp_desktop", *arguments]
 
 

@@ -28,6 +28,7 @@ class ShareDialog(QDialog):
     def __init__(self, sharing: LibrarySharing, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Share library on my network")
+        self.setMinimumWidth(400)
         self.sharing = sharing
         self.switch = QCheckBox("Share library on my network (read-only)")
         self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)

@@ -5,6 +5,8 @@ thread reads through its own read-only connection (WAL: the desktop app may
 write meanwhile).  Model and Verovio work goes to their lanes; rendered pages
 are cached by piece, file version and page.  Pieces are reached only by their
 integer id: the file path comes from the library, never from a request.
+Collections and setlists do not exist in the library yet; when they do, they
+belong here (and in docs/web-api.md).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from ..engine import browse
 from ..engine.models import model_loader, model_name
-from ..errors import ClampDesktopError
+from ..errors import ClampDesktopError, RenderError
 from ..store import Library
 from .lanes import ModelLane, RenderLane
 
@@ -146,10 +148,14 @@ class LibraryService:
         library = self.library()
         piece = self._readable(piece_id)
         key, meter = browse.key_and_meter(library, [piece_id]).get(piece_id, (None, None))
+        try:
+            pages, render_error = self.page_count(piece), None
+        except RenderError as exc:         # the metadata is still worth showing
+            pages, render_error = 0, str(exc)
         return {"id": piece_id, "file": Path(piece["path"]).name, "key": key, "meter": meter,
                 **{name: piece.get(name) for name in PIECE_FIELDS},
                 "tags": browse.visible_tags(library, [piece_id]).get(piece_id, {}),
-                "pages": self.page_count(piece)}
+                "pages": pages, "render_error": render_error}
 
     def page_svg(self, piece_id: int, page: int) -> bytes:
         """Page ``page`` (1-based) of a piece as SVG, engraved by Verovio once and then cached."""

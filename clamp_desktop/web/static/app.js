@@ -126,10 +126,20 @@ async function showPiece(id, page) {
     $("score-title").textContent = "Loading…";
     $("score-composer").textContent = "";
     $("similar").replaceChildren();
+    $("similar-panel").hidden = true;
+    $("similar-button").setAttribute("aria-expanded", "false");
+    $("page-message").hidden = true;
+    $("page").hidden = false;
     try {
       const piece = await api(`/api/pieces/${id}`);
       if (state.piece !== id) return;
       state.pages = piece.pages;
+      if (piece.render_error) {
+        $("page-message").textContent = piece.render_error;
+        $("page-message").hidden = false;
+        $("page").hidden = true;
+        $("page-number").textContent = "";
+      }
       $("score-title").textContent = piece.title || piece.file;
       $("score-composer").textContent = piece.composer || "";
       document.title = `${piece.title || piece.file} · clamp-desktop`;
