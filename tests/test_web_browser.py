@@ -123,5 +123,15 @@ def test_a_browser_logs_in_searches_opens_a_score_and_turns_a_page(server, devic
         driver.find_element(By.ID, "back").click()
         wait.until(lambda d: d.find_element(By.ID, "library").is_displayed())
         assert driver.find_element(By.ID, "q").get_attribute("value") == "a four-part chorale"
+
+        driver.find_element(By.CSS_SELECTOR, "#facets summary").click()                 # browse by composer
+        chip = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#facet-lists .facet .chip"))[0]
+        count_text = chip.find_element(By.CLASS_NAME, "count").text
+        composer, count = chip.text.removesuffix(count_text).strip(), int(count_text)
+        chip.click()
+        wait.until(lambda d: "composer" in d.find_element(By.ID, "q").get_attribute("value")
+                   and len(d.find_elements(By.CSS_SELECTOR, "#results .result")) == count)
+        names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#results .result .composer")]
+        assert len(names) == count and all(composer in name for name in names)
     finally:
         driver.quit()

@@ -146,6 +146,8 @@ class FailedLogins:
         """0 when the address may try; else seconds until its oldest recent failure expires."""
         with self._lock:
             failures = self._recent(address)
+            if not failures:
+                del self._failures[address]          # forget addresses with nothing recent
             if len(failures) < self._allowed:
                 return 0
             return max(1, int(failures[0] + self._window - self._clock()) + 1)
