@@ -27,6 +27,9 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
                 allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+from selenium.webdriver.common.actions import interaction  # noqa: E402
+from selenium.webdriver.common.actions.action_builder import ActionBuilder  # noqa: E402
+from selenium.webdriver.common.actions.pointer_input import PointerInput  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -71,6 +74,14 @@ def longest_piece(server) -> tuple[int, int]:
         pages = {piece_id: http.get(f"/api/pieces/{piece_id}").json()["pages"] for piece_id in ids}
     best = max(pages, key=pages.get)
     return best, pages[best]
+
+
+def swipe(driver, element, dx: int) -> None:
+    """A finger put down in the middle of ``element`` and moved ``dx`` pixels sideways."""
+    finger = PointerInput(interaction.POINTER_TOUCH, "finger")
+    actions = ActionBuilder(driver, mouse=finger)
+    actions.pointer_action.move_to(element).pointer_down().move_by(dx, 0).pointer_up()
+    actions.perform()
 
 
 def page_shown(driver, number: int, pages: int):
@@ -119,6 +130,12 @@ def test_a_browser_logs_in_searches_opens_a_score_and_turns_a_page(server, devic
         stage.click()                                                               # a tap in the middle
         wait.until(page_shown(driver, 2, pages))
         assert driver.current_url.endswith(f"#piece={target}&page=2")
+        swipe(driver, stage, 150)                                                   # a swipe to the right
+        wait.until(page_shown(driver, 1, pages))
+
+        driver.find_element(By.ID, "similar-button").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#similar .result"))
+        assert not driver.find_elements(By.CSS_SELECTOR, f'#similar .result[data-id="{target}"]')
 
         driver.find_element(By.ID, "back").click()
         wait.until(lambda d: d.find_element(By.ID, "library").is_displayed())

@@ -92,6 +92,16 @@ def _basic_password(request: Request) -> str | None:
     return decoded.partition(":")[2]
 
 
+async def _typed_password(request: Request) -> str:
+    """The login form's password field; a body longer than any form is not read to its end."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_LOGIN_BODY:
+            break
+    return parse_qs(body[:MAX_LOGIN_BODY].decode("utf-8", "replace")).get("password", [""])[0]
+
+
 def _login_needed(request: Request) -> Response:
     if not request.url.path.startswith("/api/"):
         return RedirectResponse("/login", 303)
@@ -148,8 +158,7 @@ def create_app(service: LibraryService, password: Password | None = None, *, sec
         wait = failures.retry_after(_address(request))
         if wait:
             return login_form("blocked", 429, {"Retry-After": str(wait)})
-        body = (await request.body())[:MAX_LOGIN_BODY].decode("utf-8", "replace")
-        typed = parse_qs(body).get("password", [""])[0]
+        typed = await _typed_password(request)
         if password is None or await run_in_threadpool(password.matches, typed):
             response = RedirectResponse("/", 303)
             response.set_cookie(SESSION_COOKIE, sessions.start(), max_age=SESSION_LIFETIME_S, path="/",
