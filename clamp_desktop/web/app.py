@@ -1,4 +1,4 @@
-"""The Starlette application: routes, the login gate and the security headers.
+"""The Starlette application: the routes, behind the login gate (gate.py).
 
 Routes name pieces by integer id only (``{id:int}``), and the interface's
 files are a fixed set read from the package once: nothing in a request path
@@ -8,29 +8,23 @@ event loop.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from importlib import resources
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import ClampDesktopError, LibraryError, RenderError
+from .gate import SESSION_COOKIE, Gate, address_of
 from .security import SESSION_LIFETIME_S, FailedLogins, Password, Sessions
 from .service import LibraryService, PieceNotFound
 
-SESSION_COOKIE = "clamp_session"
 MAX_LOGIN_BODY = 4096
 STATIC_FILES = {"app.js": "text/javascript", "app.css": "text/css", "icon.svg": "image/svg+xml"}
-PUBLIC_PATHS = {"/login", "/static/app.css", "/static/icon.svg"}
-CSP_PAGES = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-             "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 CSP_SVG = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 LOGIN_MESSAGES = {"wrong": "Wrong password; try again.", "blocked": "Too many failed tries; wait a minute.",
                   "": ""}
@@ -42,56 +36,6 @@ def _static(name: str) -> bytes:
     return (resources.files("clamp_desktop.web") / "static" / name).read_bytes()
 
 
-class Gate(BaseHTTPMiddleware):
-    """Lets a request through with a session cookie or HTTP Basic, when a password is set; adds the headers."""
-
-    def __init__(self, app, password: Password | None, sessions: Sessions, failures: FailedLogins):
-        super().__init__(app)
-        self.password, self.sessions, self.failures = password, sessions, failures
-
-    async def dispatch(self, request: Request, call_next) -> Response:
-        response = await self._guarded(request, call_next)
-        response.headers.setdefault("Content-Security-Policy", CSP_PAGES)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    async def _guarded(self, request: Request, call_next) -> Response:
-        if self.password is None or request.url.path in PUBLIC_PATHS:
-            return await call_next(request)
-        if self.sessions.valid(request.cookies.get(SESSION_COOKIE)):
-            return await call_next(request)
-        basic = _basic_password(request)
-        if basic is None:
-            return _login_needed(request)
-        address = _address(request)
-        wait = self.failures.retry_after(address)
-        if wait:
-            return _too_many(wait)
-        if await run_in_threadpool(self.password.matches, basic):
-            return await call_next(request)
-        self.failures.record(address)
-        return JSONResponse({"error": "Wrong password."}, 401, {"WWW-Authenticate": 'Basic realm="clamp-desktop"'})
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _basic_password(request: Request) -> str | None:
-    """The password of an ``Authorization: Basic`` header (any user name); '' when it is unreadable."""
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return ""
-    return decoded.partition(":")[2]
-
-
 async def _typed_password(request: Request) -> str:
     """The login form's password field; a body longer than any form is not read to its end."""
     body = b""
@@ -100,19 +44,6 @@ async def _typed_password(request: Request) -> str:
         if len(body) > MAX_LOGIN_BODY:
             break
     return parse_qs(body[:MAX_LOGIN_BODY].decode("utf-8", "replace")).get("password", [""])[0]
-
-
-def _login_needed(request: Request) -> Response:
-    if not request.url.path.startswith("/api/"):
-        return RedirectResponse("/login", 303)
-    headers = {} if request.headers.get("x-requested-with") else {"WWW-Authenticate": 'Basic realm="clamp-desktop"'}
-    return JSONResponse({"error": "Log in first (a session cookie from /login, or HTTP Basic with the password)."},
-                        401, headers)
-
-
-def _too_many(wait: int) -> Response:
-    return JSONResponse({"error": f"Too many failed logins from this address; try again in {wait} s."}, 429,
-                        {"Retry-After": str(wait)})
 
 
 def _error(exc: ClampDesktopError) -> JSONResponse:
@@ -155,7 +86,7 @@ def create_app(service: LibraryService, password: Password | None = None, *, sec
     async def login(request: Request) -> Response:
         if request.method == "GET":
             return login_form("") if password else RedirectResponse("/", 303)
-        wait = failures.retry_after(_address(request))
+        wait = failures.retry_after(address_of(request))
         if wait:
             return login_form("blocked", 429, {"Retry-After": str(wait)})
         typed = await _typed_password(request)
@@ -164,7 +95,7 @@ def create_app(service: LibraryService, password: Password | None = None, *, sec
             response.set_cookie(SESSION_COOKIE, sessions.start(), max_age=SESSION_LIFETIME_S, path="/",
                                 httponly=True, samesite="strict", secure=secure_cookies)
             return response
-        failures.record(_address(request))
+        failures.record(address_of(request))
         return login_form("wrong", 401)
 
     async def logout(request: Request) -> Response:
