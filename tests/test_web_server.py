@@ -95,10 +95,15 @@ def test_failed_logins_are_answered_429_after_a_few_a_minute(web_library, tmp_pa
         assert httpx.post(f"{fresh.url}/login", data={"password": PASSWORD}).status_code == 429
 
 
-def test_a_loopback_server_without_a_password_needs_no_login(web_library):
+def test_a_loopback_server_without_a_password_needs_no_login_but_only_answers_to_loopback_names(web_library):
     with start(web_library, None) as open_server:
         assert httpx.get(f"{open_server.url}/api/facets").status_code == 200
         assert httpx.get(f"{open_server.url}/login").headers["location"] == "/"
+        for host in ("localhost", f"localhost:{open_server.port}", "127.0.0.1"):
+            assert httpx.get(f"{open_server.url}/api/facets", headers={"Host": host}).status_code == 200
+        for host in ("rebound.example", f"rebound.example:{open_server.port}", "192.168.1.20"):   # DNS rebinding
+            refused = httpx.get(f"{open_server.url}/api/facets", headers={"Host": host})
+            assert refused.status_code == 403 and "results" not in refused.text
 
 
 def test_a_non_loopback_host_without_a_password_refuses_to_start(web_library, capsys):

@@ -1,7 +1,9 @@
 """The login gate: lets a request through with a session cookie or HTTP Basic; adds the security headers.
 
-Without a password (a loopback server) every request passes.  Failed HTTP
-Basic attempts count towards the per-address limit, as failed form logins do.
+Without a password (a loopback server) every request passes that names this
+computer in its Host header: a web page that points its own domain name at
+127.0.0.1 (DNS rebinding) is refused.  Failed HTTP Basic attempts count towards
+the per-address limit, as failed form logins do.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from .security import FailedLogins, Password, Sessions
+from .security import FailedLogins, Password, Sessions, is_loopback
 
 SESSION_COOKIE = "clamp_session"
 PUBLIC_PATHS = {"/login", "/static/app.css", "/static/icon.svg"}
@@ -39,7 +41,12 @@ class Gate(BaseHTTPMiddleware):
         return response
 
     async def _guarded(self, request: Request, call_next) -> Response:
-        if self.password is None or request.url.path in PUBLIC_PATHS:
+        if self.password is None:
+            if not is_loopback(request.url.hostname or ""):
+                return JSONResponse({"error": "Without a password this server answers only to addresses of "
+                                              "this computer (127.0.0.1, localhost)."}, 403)
+            return await call_next(request)
+        if request.url.path in PUBLIC_PATHS:
             return await call_next(request)
         if self.sessions.valid(request.cookies.get(SESSION_COOKIE)):
             return await call_next(request)
