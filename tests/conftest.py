@@ -73,3 +73,24 @@ def copy_score_folder(folder: Path) -> Path:
     for path in picks:
         shutil.copy(path, folder / path.name)
     return folder
+
+
+@pytest.fixture(scope="session")
+def web_library(tmp_path_factory) -> Path:
+    """A small library for the web server tests: 5 corpus scores indexed with the bundled model."""
+    from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
+    from clamp_desktop.engine.models import model_loader, model_name
+    from clamp_desktop.store import Library
+
+    base = tmp_path_factory.mktemp("web")
+    folder = base / "scores"
+    folder.mkdir()
+    picks = corpus_files("bach/bwv1*.mxl", 3) + corpus_files("haydn/opus74no1/*.mxl", 1)
+    picks += [corpus_root() / "beach/prayer_of_a_tired_child.musicxml"]
+    for path in picks:
+        shutil.copy(path, folder / path.name)
+    db = base / "library.db"
+    with Library(db) as library:
+        run_to_end(LibraryIndexer(library, model_name(None), model_loader(None), inline=True).run([folder]))
+    return db
+

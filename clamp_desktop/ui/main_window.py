@@ -29,6 +29,8 @@ from .score_viewer import ScoreViewer
 from .search_bar import KEYWORD, SEMANTIC, SearchBar
 from .settings import Settings, WindowState
 from .settings_dialog import SettingsDialog
+from .share import LibrarySharing
+from .share_dialog import ShareDialog
 from .sidebar import Sidebar
 from .similar_panel import ScoreDropTarget, SimilarPanel
 from .status import JobIndicator, index_message
@@ -50,6 +52,8 @@ class MainWindow(ScoreDropTarget, QMainWindow):
                  first_run=None):
         super().__init__()
         self.settings = settings or Settings()
+        self.sharing = LibrarySharing(self.settings, parent=self)
+        self._share_dialog: ShareDialog | None = None
         self.window_state = window_state or WindowState()
         self.first_run = first_run
         self.setWindowTitle("clamp-desktop")
@@ -208,6 +212,8 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         a("similar_file", "Find pieces similar to a &file…", self.similar_to_file_dialog, "Ctrl+Shift+O",
           "similar")
         a("settings", "&Settings…", self.show_settings, QKeySequence.StandardKey.Preferences)
+        a("share", "Share library on my &network…", self.show_sharing, None, "semantic",
+          "Search and read the library from a phone or tablet's browser")
         a("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
         a("index", "&Index new and changed files", self.index_library, "F5")
         a("reindex", "&Re-index everything", self.reindex_library, "Shift+F5", "index")
@@ -227,7 +233,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         menus = {
-            "&File": ["add_folder", "similar_file", None, "settings", None, "quit"],
+            "&File": ["add_folder", "similar_file", None, "share", "settings", None, "quit"],
             "&Library": ["index", "reindex", None, "tag", "vocabularies", None, "cancel", "problems"],
             "&Search": ["find", "keyword", "semantic", "clear_search", None, "similar", "tags"],
         }
@@ -291,6 +297,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         state.save("table/header", self.table.horizontalHeader().saveState())
 
     def closeEvent(self, event) -> None:
+        self.sharing.stop()
         self.save_window_state()
         self._close_library()
         super().closeEvent(event)
@@ -590,6 +597,14 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             self.watcher.stop()
 
     # --- dialogs ------------------------------------------------------------------------------------
+
+    def show_sharing(self) -> ShareDialog:
+        """The "Share library on my network" switch (the server keeps running when the dialog closes)."""
+        if self._share_dialog is None:
+            self._share_dialog = ShareDialog(self.sharing, self)
+        self._share_dialog.show()
+        self._share_dialog.raise_()
+        return self._share_dialog
 
     def show_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self.reader.folders(), self)

@@ -58,6 +58,8 @@ OPTIONS: tuple[Option, ...] = (
            minimum=-1, maximum=1, page="Search"),
     Option("viewer/thumbnail_width", int, 52, "Thumbnail width (pixels)", minimum=32, maximum=256, page="Viewer"),
     Option("first_run/done", bool, False, "First run finished", page=""),
+    Option("share/port", int, 8765, "Port for sharing the library", minimum=0, maximum=65535, page=""),
+    Option("share/password_hash", str, "", "Password for sharing (its scrypt hash only)", page=""),
 )
 OPTION = {option.key: option for option in OPTIONS}
 
