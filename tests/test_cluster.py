@@ -31,6 +31,12 @@ HOSTILE_CASES = ("valid.musicxml", "truncated.mxl", "zip_bomb.mxl", "billion_lau
                  "deeply_nested.musicxml", "tremolo_memory_bomb.musicxml", "empty.musicxml", "not_musicxml.xml")
 
 
+def documented_index_fields() -> set[str]:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "cli-json.md").read_text(encoding="utf-8")
+    body = text.split("\n## index\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `(\w+)` \|", body, flags=re.MULTILINE))
+
+
 def snapshot(db: Path, model: str) -> dict:
     """(path, tune) -> everything the library holds about the piece, its vector apart."""
     with Library(db, readonly=True) as library:
@@ -92,6 +98,7 @@ def test_cluster_run_gives_the_plain_library(ray_cluster, plain_run, tiny_checkp
         capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout)
+    assert set(summary) == documented_index_fields()
     assert summary["added"] == summary["encoded"] == len(list(folder.iterdir()))
     assert summary["nodes"] == 2
     assert summary["stages"]["convert"]["items"] == summary["added"]
