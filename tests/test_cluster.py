@@ -170,3 +170,16 @@ def test_ship_files_needs_a_cluster(score_folder, tmp_path):
                            "--db", str(tmp_path / "x.db"), "--ship-files"], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "--ship-files only applies with --cluster" in done.stderr
+
+
+def test_a_shipped_file_the_driver_cannot_read_fails_with_the_local_reason(tmp_path):
+    pytest.importorskip("ray", reason='Ray is not installed: pip install -e ".[test,cluster]" runs the cluster tests')
+    from clamp_desktop.engine.cluster.backend import ClusterBackend
+    from clamp_desktop.engine.indexer import convert_job
+    from clamp_desktop.ingest.pool import convert_inline
+
+    here, gone = tmp_path / "here.musicxml", (str(tmp_path / "gone.musicxml"), "digest")
+    here.write_bytes(b"<score-partwise/>")
+    jobs, payloads, refused = ClusterBackend("auto", None, ship_files=True)._payloads([(str(here), "d"), gone])
+    assert jobs == [(str(here), "d")] and payloads == [here.read_bytes()]
+    assert refused == list(convert_inline(convert_job, [gone]))

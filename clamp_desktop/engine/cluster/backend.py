@@ -69,35 +69,38 @@ class ClusterBackend:
         in_flight = max(2, TASKS_PER_CPU * int(ray.cluster_resources().get("CPU", 1)))
         chunks = iter(_chunks(jobs, math.ceil(len(jobs) / (2 * in_flight)), self.ship_files))
         running: dict = {}
+        more = True
         try:
-            while True:
-                for chunk in itertools_take(chunks, in_flight - len(running)):
-                    payloads, refused = self._payloads(chunk)
+            while more or running:
+                while more and len(running) < in_flight:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        more = False
+                        break
+                    chunk, payloads, refused = self._payloads(chunk)
                     yield from refused
                     if chunk:
                         running[convert_files.remote(chunk, payloads, self.timeout, self.memory_limit)] = chunk
-                if not running:
-                    return
-                ready, _ = ray.wait(list(running), num_returns=1)
-                for ref in ready:
-                    yield from self._results(ref, running.pop(ref))
+                if running:
+                    ready, _ = ray.wait(list(running), num_returns=1)
+                    for ref in ready:
+                        yield from self._results(ref, running.pop(ref))
         finally:
             for ref in running:
                 ray.cancel(ref)
 
-    def _payloads(self, chunk: list) -> tuple[list[bytes] | None, list[tuple]]:
-        """The chunk's bytes when shipping; files this machine cannot read leave the chunk as failures."""
+    def _payloads(self, chunk: list) -> tuple[list, list[bytes] | None, list[tuple]]:
+        """(jobs to send, their bytes when shipping, failures of files this machine cannot read)."""
         if not self.ship_files:
-            return None, []
-        payloads, refused, readable = [], [], []
+            return chunk, None, []
+        readable, payloads, refused = [], [], []
         for job in chunk:
             try:
                 payloads.append(Path(job[0]).read_bytes())
                 readable.append(job)
             except OSError as exc:
                 refused.append((job, None, failure_reason(unreadable(exc))))
-        chunk[:] = readable
-        return payloads, refused
+        return readable, payloads, refused
 
     def _results(self, ref, chunk: list) -> Iterator[tuple]:
         try:
@@ -107,10 +110,6 @@ class ClusterBackend:
                                f"({type(exc).__name__}); run the index again to resume") from exc
         self.nodes.add(node)
         yield from results
-
-
-def itertools_take(items: Iterator, count: int) -> list:
-    return [item for _, item in zip(range(max(count, 0)), items)]
 
 
 def _chunks(jobs: list, size: int, by_bytes: bool) -> Iterator[list]:
