@@ -102,6 +102,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=66, help="files from music21's corpus")
     parser.add_argument("--model", default=None, help="registry name or folder (default: CLaMP-S/512 shape, random)")
     args = parser.parse_args()
+    # Ray starts its workers at nice 15, which on a machine shared with other work
+    # handicaps them against the plain indexer's processes (nice 0); start them as equals.
+    os.environ.setdefault("RAY_worker_niceness", "0")
     from ray.cluster_utils import Cluster
 
     from clamp_desktop.model.synthetic import write_random_checkpoint
