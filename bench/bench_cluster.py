@@ -55,7 +55,9 @@ def cluster_run(address: str, folder: Path, db: Path, model: str) -> tuple[float
     from clamp_desktop.engine.cluster.backend import ClusterBackend
 
     with ClusterBackend(address, model) as backend:
-        return index_once(folder, db, model, backend)
+        seconds, summary = index_once(folder, db, model, backend)
+    print(f"  cluster run: {seconds:.1f} s, {summary.nodes} nodes", flush=True)
+    return seconds, summary
 
 
 def per_core_rates(folder: Path, model: str) -> tuple[float, float]:
@@ -119,6 +121,7 @@ def main() -> None:
         print(f"{len(list(folder.iterdir()))} files, model {args.model or 'CLaMP-S/512 shape, random weights'}, "
               f"{os.cpu_count()} cores here", flush=True)
         rows = [("plain (converter pool of 2 + encoder thread)", *index_once(folder, work / "plain.db", model))]
+        print(f"  plain run: {rows[0][1]:.1f} s", flush=True)
         cluster = Cluster(initialize_head=True, head_node_args={
             "num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False})
         try:
