@@ -15,7 +15,7 @@ real ``index --cluster`` does; the cluster itself is started beforehand (as
 ``ray start`` would be).  From the per-worker rates it prints, on paper, the
 hours to index 1,000,000 files on N CPU nodes and M GPUs.
 
-    python bench/bench_cluster.py                 # 66 files (every 10th .mxl/.xml of music21's corpus)
+    python bench/bench_cluster.py                 # 3 rounds, 66 files (every 10th .mxl/.xml of music21's corpus)
     python bench/bench_cluster.py --files 24 --model clamp-desktop-mini
 """
 
@@ -49,6 +49,15 @@ def index_once(folder: Path, db: Path, model: str, backend=None) -> tuple[float,
     with Library(db) as library:
         summary = run_to_end(LibraryIndexer(library, model, model_loader(model, "cpu"), backend=backend).run([folder]))
     return time.perf_counter() - started, summary
+
+
+RUNS = ("plain (converter pool of 2 + encoder thread)", "cluster, 1 worker node (1 CPU)",
+        "cluster, 2 worker nodes (1 CPU each)")
+
+
+def median_run(results: list[tuple[float, object]]) -> tuple[float, object]:
+    """The run of median time (its summary's stage rates go with it)."""
+    return sorted(results, key=lambda r: r[0])[len(results) // 2]
 
 
 def cluster_run(address: str, folder: Path, db: Path, model: str) -> tuple[float, object]:
@@ -102,6 +111,7 @@ def hours(nodes: int, gpus: int, convert_rate: float, encode_rate: float) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=66, help="files from music21's corpus")
+    parser.add_argument("--runs", type=int, default=3, help="interleaved rounds (medians are reported)")
     parser.add_argument("--model", default=None, help="registry name or folder (default: CLaMP-S/512 shape, random)")
     args = parser.parse_args()
     # Ray starts its workers at nice 15, which on a machine shared with other work
@@ -120,17 +130,22 @@ def main() -> None:
         model = args.model or str(write_random_checkpoint(work / "model", None, fmt="safetensors"))
         print(f"{len(list(folder.iterdir()))} files, model {args.model or 'CLaMP-S/512 shape, random weights'}, "
               f"{os.cpu_count()} cores here", flush=True)
-        rows = [("plain (converter pool of 2 + encoder thread)", *index_once(folder, work / "plain.db", model))]
-        print(f"  plain run: {rows[0][1]:.1f} s", flush=True)
+        runs = {name: [] for name in RUNS}
         cluster = Cluster(initialize_head=True, head_node_args={
             "num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False})
         try:
-            rows.append(("cluster, 1 worker node (1 CPU)", *cluster_run(cluster.address, folder, work / "c1.db", model)))
-            cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE_BYTES)
-            cluster.wait_for_nodes()
-            rows.append(("cluster, 2 worker nodes (1 CPU each)", *cluster_run(cluster.address, folder, work / "c2.db", model)))
+            # Rounds of the three, interleaved, so a shared machine's changing load hits each alike.
+            for round_ in range(args.runs):
+                runs[RUNS[0]].append(index_once(folder, work / f"plain{round_}.db", model))
+                print(f"  plain run: {runs[RUNS[0]][-1][0]:.1f} s", flush=True)
+                runs[RUNS[1]].append(cluster_run(cluster.address, folder, work / f"c1-{round_}.db", model))
+                second = cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE_BYTES)
+                cluster.wait_for_nodes()
+                runs[RUNS[2]].append(cluster_run(cluster.address, folder, work / f"c2-{round_}.db", model))
+                cluster.remove_node(second)
         finally:
             cluster.shutdown()
+        rows = [(name, *median_run(results)) for name, results in runs.items()]
         convert_rate, encode_rate = per_core_rates(folder, model)
         report(rows, convert_rate, encode_rate)
     finally:

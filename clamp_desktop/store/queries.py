@@ -187,9 +187,14 @@ def has_pieces(library: Database) -> bool:
 
 
 def effective_values(library: Database, field: str) -> list[tuple[str, int]]:
-    """(effective key or metre as written, number of readable pieces), most common first."""
-    sql = (f"WITH e AS MATERIALIZED (SELECT {effective(field)} AS value FROM pieces WHERE status = 'ok') "
-           "SELECT value, count(*) FROM e WHERE value IS NOT NULL GROUP BY value ORDER BY count(*) DESC, value")
+    """(effective key or metre as written, number of readable pieces), most common first.
+
+    Written with the expression itself (no alias, no subquery) so SQLite counts
+    from the ``pieces_key`` / ``pieces_meter`` expression indexes.
+    """
+    value = effective(field)
+    sql = (f"SELECT {value}, count(*) FROM pieces WHERE status = 'ok' AND {value} IS NOT NULL "
+           f"GROUP BY {value} ORDER BY count(*) DESC, 1")
     return [(row[0], row[1]) for row in library.conn.execute(sql)]
 
 
