@@ -123,7 +123,7 @@ def measure(db: Path, workdir: Path, model: str, ann: bool) -> None:
             line(f"table page of 200 at row {offset:,}", times, "", f"{page.total:,} rows")
         times, counts = timed(lambda: facets(library, vocabularies), 3)
         line("sidebar facets (composers, keys, metres, tags)", times, "", f"{len(counts['composer'])} composers")
-        for text in ("Piece 4242", 'composer:"Composer 17"', "key:minor meter:3/4", f"tag:genre=\"{counts['tags:genre'][0][0]}\""):
+        for text in ("Piece 424", 'composer:"Composer 17"', "key:minor meter:3/4", f"tag:genre=\"{counts['tags:genre'][0][0]}\""):
             times, page = timed(lambda: search(library, text, model, None, top=200, semantic=False))
             line(f"keyword search `{text}` (first page + total)", times, "", f"{page.total:,} matches")
         clamp = load_clamp(model)

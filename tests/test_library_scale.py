@@ -64,3 +64,37 @@ def test_key_and_metre_counts_come_from_their_expression_indexes(library, field)
     assert sum(n for _, n in counts) == library.counts()["pieces"]
     assert any(f"INDEX pieces_{field}" in line for line in lines), lines
     assert not any("TEMP B-TREE FOR GROUP BY" in line for line in lines), lines
+
+
+def test_tag_counts_are_those_of_the_visible_tags(library, tmp_path):
+    """Automatic tags over and under their threshold, hidden marks, user tags and a failed piece."""
+    import shutil
+    import sqlite3
+    from collections import Counter
+
+    db = tmp_path / "tags.db"
+    shutil.copy(library.path, db)
+    thresholds = {"genre": 0.5, "mood": 0.2}
+    with Library(db) as writer:
+        ids = [p["id"] for p in writer.pieces()]
+        labels = ("chorale", "dance", "hymn")
+        with writer.atomic():
+            queries.replace_auto_tags(writer, "genre", "m", [(pid, labels[i % 3], 0.3 + 0.1 * (i % 5))
+                                                              for i, pid in enumerate(ids)])
+            queries.replace_auto_tags(writer, "mood", "m", [(pid, "calm", 0.25) for pid in ids[::2]])
+            for i, pid in enumerate(ids[:6]):
+                queries.put_tag(writer, pid, "genre", labels[i % 3], "hidden")      # hides some, others never shown
+                queries.put_tag(writer, pid, "genre", labels[(i + 1) % 3], "user")
+            queries.put_tag(writer, ids[0], "genre", labels[0], "user")               # hidden auto, but the user says so
+            queries.put_tag(writer, ids[7], "mood", "calm", "user")                    # user and auto agree
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE pieces SET status = 'failed' WHERE id = ?", (ids[1],))
+    with Library(db, readonly=True) as reader:
+        ok = {p["id"] for p in reader.pieces()}
+        shown = Counter(tag for pid, tags in queries.visible_tags(reader, None, thresholds).items() if pid in ok
+                        for tag in tags)
+        counts = queries.visible_tag_counts(reader, thresholds)
+        _, lines = plans(reader, lambda: queries.visible_tag_counts(reader, thresholds))
+    assert {(v, label): n for v, rows in counts.items() for label, n in rows} == dict(shown)
+    assert all(n1 >= n2 for rows in counts.values() for (_, n1), (_, n2) in zip(rows, rows[1:]))
+    assert any("COVERING INDEX tags_auto" in line for line in lines), lines
