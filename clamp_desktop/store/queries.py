@@ -111,20 +111,17 @@ def _threshold_case(thresholds: Mapping[str, float], column: str) -> tuple[str, 
     return f"(CASE {column} {whens} ELSE NULL END)", params
 
 
-def _visible_tags_sql(thresholds: Mapping[str, float], piece_ids: Sequence[int] | None = None,
-                      among: str | None = None) -> tuple[str, list]:
+def _visible_tags_sql(thresholds: Mapping[str, float], piece_ids: Sequence[int] | None = None) -> tuple[str, list]:
     """SQL yielding (piece_id, vocabulary, label) of every visible tag, once each.
 
-    ``piece_ids`` (or ``among``, a subquery of piece ids) narrows both halves of
-    the UNION (not the result), so a page of pieces costs a page of index lookups.
+    ``piece_ids`` narrows both halves of the UNION (not the result), so a page
+    of pieces costs a page of index lookups.
     """
     case, case_params = _threshold_case(thresholds, "t.vocabulary")
     only, only_params = "", []
     if piece_ids is not None:
         only = f" AND piece_id IN ({','.join('?' * len(piece_ids))})"
         only_params = [int(i) for i in piece_ids]
-    elif among is not None:
-        only = f" AND piece_id IN ({among})"
     sql = (
         f"SELECT piece_id, vocabulary, label FROM tags WHERE source = 'user'{only} UNION "
         "SELECT t.piece_id, t.vocabulary, t.label FROM tags t WHERE t.source = 'auto' "
@@ -300,14 +297,16 @@ def visible_tag_counts(library: Database, thresholds: Mapping[str, float]) -> di
             totals[(vocabulary, label)] = totals.get((vocabulary, label), 0) + sign * count
 
     add(f"SELECT t.vocabulary, t.label, count(*) FROM tags t WHERE {auto_visible} GROUP BY 1, 2", case_params, 1)
-    add(f"SELECT t.vocabulary, t.label, count(*) FROM tags t WHERE {auto_visible} AND EXISTS "
-        f"(SELECT 1 FROM tags h WHERE h.source = 'hidden' AND {same.format('h')}) GROUP BY 1, 2", case_params, -1)
+    # Each correction starts from its few rows (CROSS JOIN keeps SQLite to that order).
+    add(f"SELECT h.vocabulary, h.label, count(*) FROM tags h CROSS JOIN tags t ON {same.format('h')} "
+        f"WHERE h.source = 'hidden' AND {auto_visible} GROUP BY 1, 2", case_params, -1)
     add("SELECT t.vocabulary, t.label, count(*) FROM tags t WHERE t.source = 'user' AND NOT EXISTS "
         f"(SELECT 1 FROM tags a WHERE a.source = 'auto' AND a.score >= {case.replace('t.', 'a.')} "
         f"AND {same.format('a')} AND NOT EXISTS (SELECT 1 FROM tags h WHERE h.source = 'hidden' "
         f"AND {same.format('h').replace('t.', 'a.')})) GROUP BY 1, 2", case_params, 1)
-    visible, params = _visible_tags_sql(thresholds, among="SELECT id FROM pieces WHERE status = 'failed'")
-    add(f"SELECT vocabulary, label, count(*) FROM ({visible}) GROUP BY 1, 2", params, -1)
+    add("SELECT t.vocabulary, t.label, count(DISTINCT t.piece_id) FROM pieces f CROSS JOIN tags t "
+        f"ON t.piece_id = f.id WHERE f.status = 'failed' AND (t.source = 'user' OR ({auto_visible} AND NOT EXISTS "
+        f"(SELECT 1 FROM tags h WHERE h.source = 'hidden' AND {same.format('h')}))) GROUP BY 1, 2", case_params, -1)
     counts: dict[str, list[tuple[str, int]]] = {}
     for (vocabulary, label), count in sorted(totals.items(), key=lambda item: (item[0][0], -item[1], item[0][1])):
         if count > 0:
