@@ -108,6 +108,10 @@ def hours(nodes: int, gpus: int, convert_rate: float, encode_rate: float) -> flo
     return max(MILLION / (cores * convert_rate), MILLION / (gpus * ASSUMED_GPU_RATE)) / 3600
 
 
+def duration(hours_: float) -> str:
+    return f"{hours_:.1f} h" if hours_ >= 1 else f"{hours_ * 60:.0f} min"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=66, help="files from music21's corpus")
@@ -167,7 +171,7 @@ def report(rows: list, convert_rate: float, encode_rate: float) -> None:
           f"(GPU encoding assumed at {ASSUMED_GPU_RATE:g} pieces/s each; not measured here):")
     print("| CPU nodes | no GPU | 1 GPU | 4 GPUs | 8 GPUs |\n|---|---|---|---|---|")
     for nodes in (1, 4, 16, 64):
-        cells = [f"{hours(nodes, gpus, convert_rate, encode_rate):.1f} h" for gpus in (0, 1, 4, 8)]
+        cells = [duration(hours(nodes, gpus, convert_rate, encode_rate)) for gpus in (0, 1, 4, 8)]
         print(f"| {nodes} | " + " | ".join(cells) + " |")
 
 

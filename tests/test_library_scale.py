@@ -98,3 +98,10 @@ def test_tag_counts_are_those_of_the_visible_tags(library, tmp_path):
     assert {(v, label): n for v, rows in counts.items() for label, n in rows} == dict(shown)
     assert all(n1 >= n2 for rows in counts.values() for (_, n1), (_, n2) in zip(rows, rows[1:]))
     assert any("COVERING INDEX tags_auto" in line for line in lines), lines
+
+
+def test_a_tag_filter_finds_its_label_through_an_index(library):
+    thresholds = {"genre": 0.5}
+    clause = queries.has_visible_tag("genre", "Chorale", thresholds)
+    _, lines = plans(library, lambda: queries.count_pieces(library, [clause]))
+    assert any("INDEX tags_label_nocase" in line for line in lines), lines

@@ -133,14 +133,21 @@ def _visible_tags_sql(thresholds: Mapping[str, float], piece_ids: Sequence[int] 
 
 
 def has_visible_tag(vocabulary: str | None, label: str, thresholds: Mapping[str, float]) -> Clause:
-    """The piece shows ``label`` (case-insensitive) in ``vocabulary`` (or in any vocabulary)."""
-    visible, params = _visible_tags_sql(thresholds)
-    sql = f"p.id IN (SELECT piece_id FROM ({visible}) WHERE label = ? COLLATE NOCASE"
-    params.append(label)
+    """The piece shows ``label`` (case-insensitive) in ``vocabulary`` (or in any vocabulary).
+
+    The label is matched first, through the ``tags_label_nocase`` index, and
+    visibility checked on those rows only: a million pieces' tags are never
+    gathered to find one label's.
+    """
+    match, params = "t.label = ? COLLATE NOCASE", [label]
     if vocabulary is not None:
-        sql += " AND vocabulary = ? COLLATE NOCASE"
+        match += " AND t.vocabulary = ? COLLATE NOCASE"
         params.append(vocabulary)
-    return Clause(sql + ")", tuple(params))
+    case, case_params = _threshold_case(thresholds, "t.vocabulary")
+    sql = (f"p.id IN (SELECT t.piece_id FROM tags t WHERE {match} AND (t.source = 'user' OR (t.source = 'auto' "
+           f"AND t.score >= {case} AND NOT EXISTS (SELECT 1 FROM tags h WHERE h.source = 'hidden' "
+           "AND h.piece_id = t.piece_id AND h.vocabulary = t.vocabulary AND h.label = t.label))))")
+    return Clause(sql, (*params, *case_params))
 
 
 def any_of(*clauses: Clause) -> Clause:
