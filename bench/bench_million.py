@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -154,12 +155,15 @@ def main() -> None:
 
     model = model_name(None)
     workdir = Path(tempfile.mkdtemp(prefix="bench-million-"))
-    db = args.keep or workdir / "million.db"
-    if not db.exists():
-        db.parent.mkdir(parents=True, exist_ok=True)
-        print(f"built {args.pieces:,} pieces in {build(db, args.pieces, model):.0f} s "
-              f"({db.stat().st_size / 1e9:.2f} GB)", flush=True)
-    measure(db, workdir, model, args.ann)
+    try:
+        db = args.keep or workdir / "million.db"
+        if not db.exists():
+            db.parent.mkdir(parents=True, exist_ok=True)
+            print(f"built {args.pieces:,} pieces in {build(db, args.pieces, model):.0f} s "
+                  f"({db.stat().st_size / 1e9:.2f} GB)", flush=True)
+        measure(db, workdir, model, args.ann)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
