@@ -158,7 +158,7 @@ def main() -> None:
 
 def report(rows: list, convert_rate: float, encode_rate: float) -> None:
     plain_s = rows[0][1]
-    print(f"\n| run | seconds | files/s | × plain | nodes | convert files/s | encode pieces/s |\n|---|---|---|---|---|---|---|")
+    print("\n| run | seconds | files/s | × plain | nodes | convert files/s | encode pieces/s |\n|---|---|---|---|---|---|---|")
     for name, seconds, summary in rows:
         files = summary.added + summary.failed
         stages = summary.stages
