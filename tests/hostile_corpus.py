@@ -331,8 +331,8 @@ def _sparse_huge(path: Path) -> None:
         handle.truncate(300 * 1024**2)
 
 
-def build_hostile_corpus(folder: str | Path) -> dict[str, Expectation]:
-    """Write every hostile case (and the canary) under ``folder``; returns name -> expectation."""
+def build_hostile_corpus(folder: str | Path, names: tuple[str, ...] | None = None) -> dict[str, Expectation]:
+    """Write every hostile case, or those ``names``, (and the canary) under ``folder``; returns name -> expectation."""
     folder = Path(folder)
     secrets = folder / "secrets"
     secrets.mkdir(parents=True, exist_ok=True)
@@ -340,6 +340,8 @@ def build_hostile_corpus(folder: str | Path) -> dict[str, Expectation]:
     (secrets / "evil.dtd").write_text(f'<!ENTITY xxe SYSTEM "{(folder / CANARY_PATH).as_uri()}">\n', encoding="utf-8")
     expectations = {}
     for name, (content, expectation) in _cases(folder).items():
+        if names is not None and name not in names:
+            continue
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

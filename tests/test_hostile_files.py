@@ -174,7 +174,7 @@ def test_second_run_rereads_only_the_files_changed_mid_run(hostile_run):
 
 def test_a_lone_file_is_converted_in_a_process_with_a_time_limit(tmp_path, tiny_checkpoint, monkeypatch):
     """One file alone in a folder gets the same limits as a thousand: it runs in a killable process."""
-    monkeypatch.setattr(indexer_module, "_convert_job", hanging_convert_job)   # a converter that never ends
+    monkeypatch.setattr(indexer_module, "convert_job", hanging_convert_job)   # a converter that never ends
     folder = tmp_path / "one"
     folder.mkdir()
     (folder / "stuck.musicxml").write_text(musicxml(4), encoding="utf-8")

@@ -17,12 +17,22 @@ def library_path(db_path: str | None) -> Path:
     return Path(db_path) if db_path else paths.default_db_path()
 
 
-def index_folders(db: Path, folders, model, device, as_json, suffixes=None):
+def index_folders(db: Path, folders, model, device, as_json, suffixes=None, cluster=None, ship_files=False):
+    if cluster:
+        from ..engine.cluster import cluster_backend
+
+        with cluster_backend(cluster, model, device, ship_files) as backend:
+            return _index(db, folders, model, device, as_json, suffixes, backend)
+    return _index(db, folders, model, device, as_json, suffixes, None)
+
+
+def _index(db: Path, folders, model, device, as_json, suffixes, backend):
     from tqdm import tqdm
 
     name = model_name(model)
     with Library(db) as library:
-        indexer = LibraryIndexer(library, name, model_loader(model, device, tqdm), suffixes=suffixes)
+        indexer = LibraryIndexer(library, name, model_loader(model, device, tqdm), suffixes=suffixes,
+                                 backend=backend)
         bar = progress_bar(0, "indexing", enabled=not as_json)
 
         def show(progress):
@@ -49,6 +59,10 @@ def print_summary(summary, db: Path, as_json: bool) -> None:
         f"repaired {summary.repaired}, encoded {summary.encoded} in {summary.seconds:.1f} s ({summary.model})"
     )
     click.echo(still_failing_line(summary.still_failing))
+    rates = [f"{stage} {figures['per_second']}/s" for stage, figures in summary.stages.items()
+             if figures.get("per_second")]
+    if summary.nodes > 1 or rates:
+        click.echo(f"  {summary.nodes} node{'s' if summary.nodes != 1 else ''} worked; {', '.join(rates) or 'nothing to do'}")
     for path, error in summary.failures:
         click.echo(f"  failed: {path}: {error}")
     for path, note in summary.notices:
@@ -67,13 +81,20 @@ def still_failing_line(count: int) -> str:
 @model_option
 @device_option
 @json_option
-def index(folders, db_path, model, device, as_json):
+@click.option("--cluster", "cluster", metavar="ADDRESS", default=None,
+              help="Convert and encode on a Ray cluster (host:6379, ray://host:10001 or auto); "
+                   'needs pip install "clamp-desktop[cluster]".')
+@click.option("--ship-files", is_flag=True,
+              help="With --cluster: send the files' bytes to the workers (no shared file system needed).")
+def index(folders, db_path, model, device, as_json, cluster, ship_files):
     """Index score folders into the library (only new and changed files are read).
 
     Example: clamp-desktop index ~/Scores --db ~/scores.db
     """
+    if ship_files and not cluster:
+        raise click.UsageError("--ship-files only applies with --cluster ADDRESS")
     db = library_path(db_path)
-    summary = index_folders(db, folders, model, device, as_json)
+    summary = index_folders(db, folders, model, device, as_json, cluster=cluster, ship_files=ship_files)
     print_summary(summary, db, as_json)
 
 

@@ -14,6 +14,12 @@ so a vector always belongs to the ABC stored beside it.
 Hostile files: every file of a folder is converted in the ``ConverterPool``
 (time and memory limits, killable), never in this process; a file too large
 to hash or whose name SQLite cannot store is recorded as failed with a reason.
+
+Backends: where files are converted and pieces encoded is a backend's job;
+``LocalBackend`` (this machine) is the default and ``engine.cluster`` runs the
+same job function and encoding steps on a Ray cluster.  Either way results
+come back here, to the one library writer, so crash safety and resume do not
+depend on the backend.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -65,6 +71,8 @@ class IndexSummary:
     repaired: int = 0               # pieces of this run converted from a repaired copy (a notice)
     notices: list[tuple[str, str]] = field(default_factory=list)
     still_failing: int = 0          # files of the library not converted after this run, old failures included
+    nodes: int = 0          # machines that converted or encoded at least one file
+    stages: dict = field(default_factory=dict)   # stage -> {"items", "seconds", "per_second"}
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -114,8 +122,20 @@ def _count_notices(summary: IndexSummary, path: str, entries: list) -> bool:
     return bool(errors)
 
 
-def _convert_job(item: tuple[str, str]) -> list:
+def convert_job(item: tuple[str, str]) -> list:
+    """What a converter does with one planned ``(path, digest)``: every backend runs this."""
     return read_score(item[0])
+
+
+def encode_in_steps(model, batch: list[tuple[int, str]],
+                    before_step: Callable[[], None] = lambda: None) -> tuple[list[int], np.ndarray]:
+    """(ids, vectors) of an (id, abc) batch, encoded by length in short steps; every backend runs this."""
+    ids, vectors = [], []
+    for step in _encode_steps(batch):
+        before_step()
+        ids.extend(pid for pid, _ in step)
+        vectors.append(model.encode_music([abc for _, abc in step]))
+    return ids, np.concatenate(vectors)
 
 
 class _EncoderThread(threading.Thread):
@@ -149,21 +169,20 @@ class _EncoderThread(threading.Thread):
     def _encode_batches(self, torch, all_threads: int) -> None:
         from ..model.fallback import FallbackEncoder
 
+        def follow_converters() -> None:
+            # While converter processes hold the cores, torch runs one thread: its
+            # worker threads spin at every barrier and lose badly to oversubscription.
+            threads = all_threads if self.conversion_done.is_set() else 1
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
+
         model = None
         while (batch := self.inbox.get()) is not None:
             try:
                 model = model or FallbackEncoder(self.load_model())
-                ids, vectors = [], []
                 # Short steps, so the thread count follows the converters within a second.
-                for step in _encode_steps(batch):
-                    # While converter processes hold the cores, torch runs one thread: its
-                    # worker threads spin at every barrier and lose badly to oversubscription.
-                    threads = all_threads if self.conversion_done.is_set() else 1
-                    if torch.get_num_threads() != threads:
-                        torch.set_num_threads(threads)
-                    ids.extend(pid for pid, _ in step)
-                    vectors.append(model.encode_music([abc for _, abc in step]))
-                self.outbox.put((ids, np.concatenate(vectors), None))
+                ids, vectors = encode_in_steps(model, batch, follow_converters)
+                self.outbox.put((ids, vectors, None))
             except Exception as exc:  # reported to the main thread, which stops the run
                 self.outbox.put(([], None, exc))
                 return
@@ -176,17 +195,64 @@ def _encode_steps(batch: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     return [ordered[start:start + ENCODE_STEP] for start in range(0, len(ordered), ENCODE_STEP)]
 
 
+class LocalBackend:
+    """This machine: converter processes with time and memory limits, and one encoder thread.
+
+    A backend has ``convert(jobs)``, an iterator of ``(job, entries, None)`` or
+    ``(job, None, reason)`` in any order; ``encoder(load_model)``, a started-on-demand
+    object with ``inbox`` ((id, abc) batches, then None), ``outbox`` ((ids, vectors,
+    error), then None), ``conversion_done``, ``start()``, ``stop()`` and ``is_alive()``;
+    and ``nodes_used(worked)``, how many machines did work.
+    """
+
+    def __init__(self, workers: int | None = None, timeout: float = 60.0):
+        self.workers = workers
+        self.timeout = timeout
+
+    def convert(self, jobs: list) -> Iterator[tuple]:
+        with ConverterPool(convert_job, workers=self.workers, timeout=self.timeout) as pool:
+            yield from pool.imap_unordered(jobs)
+
+    def encoder(self, load_model: Callable) -> _EncoderThread:
+        return _EncoderThread(load_model)
+
+    @staticmethod
+    def nodes_used(worked: bool) -> int:
+        return int(worked)
+
+
+class _StageClock:
+    """Items and seconds of one stage, from its first item to its last."""
+
+    def __init__(self):
+        self.items = 0
+        self.started: float | None = None
+        self.ended = 0.0
+
+    def begin(self) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
+
+    def add(self, items: int) -> None:
+        self.items += items
+        self.ended = time.monotonic()
+
+    def figures(self) -> dict:
+        seconds = max(self.ended - self.started, 0.0) if self.started is not None and self.items else 0.0
+        return {"items": self.items, "seconds": round(seconds, 2),
+                "per_second": round(self.items / seconds, 2) if seconds else None}
+
+
 class LibraryIndexer:
     """Keeps a library in step with its folders: new, changed, moved and deleted files."""
 
     def __init__(self, library: Library, model_name: str, load_model: Callable,
                  workers: int | None = None, timeout: float = 60.0, inline: bool = False,
-                 suffixes: tuple[str, ...] | None = None):
+                 suffixes: tuple[str, ...] | None = None, backend=None):
         self.library = library
         self.model_name = model_name
         self.load_model = load_model
-        self.workers = workers
-        self.timeout = timeout
+        self.backend = backend or LocalBackend(workers, timeout)
         self.inline = inline
         self.scanner = LibraryScanner(suffixes) if suffixes else LibraryScanner()
 
@@ -263,7 +329,8 @@ class LibraryIndexer:
         plan = self.plan(folders)
         self._apply_plan(plan, summary)
         yield Progress("scan", len(plan.convert), len(plan.convert), f"{len(plan.convert)} files to read")
-        encoder = _EncoderThread(self.load_model)
+        encoder = self.backend.encoder(self.load_model)
+        clocks = {"convert": _StageClock(), "encode": _StageClock()}
         try:
             pending_encode = [item for item in self.library.pieces_needing_vectors(self.model_name)
                               if item[0] not in plan.reread_ids]
@@ -275,17 +342,20 @@ class LibraryIndexer:
                 if not items:
                     return
                 if not encoder_started:
+                    clocks["encode"].begin()
                     encoder.start()
                     encoder_started = True
                 for start in range(0, len(items), ENCODE_BATCH):
                     encoder.inbox.put(items[start:start + ENCODE_BATCH])
 
             feed(pending_encode)
+            clocks["convert"].begin()
             for batch in self._convert(plan, summary):
                 to_encode += len(batch)
                 feed(batch)
-                summary.encoded += self._store_ready_vectors(encoder, block=False)
+                summary.encoded += self._store_ready_vectors(encoder, block=False, clock=clocks["encode"])
                 read = summary.added + summary.updated + summary.failed
+                clocks["convert"].add(read - clocks["convert"].items)
                 yield Progress("convert", read, len(plan.convert), f"{summary.encoded}/{to_encode} encoded")
             encoder.conversion_done.set()
             if plan.convert:
@@ -293,7 +363,7 @@ class LibraryIndexer:
             if encoder_started:
                 encoder.inbox.put(None)
                 while summary.encoded < to_encode:
-                    stored = self._store_ready_vectors(encoder, block=True)
+                    stored = self._store_ready_vectors(encoder, block=True, clock=clocks["encode"])
                     if stored < 0:
                         break
                     summary.encoded += stored
@@ -301,6 +371,8 @@ class LibraryIndexer:
         finally:
             if encoder.is_alive():
                 encoder.stop()  # a closed (cancelled) job must not leave the thread waiting
+        summary.stages = {stage: clock.figures() for stage, clock in clocks.items()}
+        summary.nodes = self.backend.nodes_used(bool(clocks["convert"].items or summary.encoded))
         if summary.encoded:
             yield from self._prepare_search()
         summary.still_failing = self.library.counts()["files_failing"]
@@ -316,7 +388,7 @@ class LibraryIndexer:
         for added, total in index.build_approximate():
             yield Progress("search index", added, total, "building the approximate search index")
 
-    def _store_ready_vectors(self, encoder: _EncoderThread, block: bool) -> int:
+    def _store_ready_vectors(self, encoder, block: bool, clock: _StageClock) -> int:
         """Commit every finished batch of vectors; -1 when the encoder has ended."""
         stored = 0
         while True:
@@ -332,6 +404,7 @@ class LibraryIndexer:
             with self.library.atomic():
                 self.library.store_vectors(self.model_name, ids, vectors)
             stored += len(ids)
+            clock.add(len(ids))
             block = False
 
     def _convert(self, plan: _Plan, summary: IndexSummary) -> Generator[list, None, None]:
@@ -370,11 +443,10 @@ class LibraryIndexer:
         for file, kind in unreadable:
             buffer.append((file.path, None, kind.removeprefix("unreadable: ")))
         if self.inline or not jobs:
-            results = convert_inline(_convert_job, jobs)
+            results = convert_inline(convert_job, jobs)
             yield from self._chunks(results, buffer, flush, last_commit)
         else:
-            with ConverterPool(_convert_job, workers=self.workers, timeout=self.timeout) as pool:
-                yield from self._chunks(pool.imap_unordered(jobs), buffer, flush, last_commit)
+            yield from self._chunks(self.backend.convert(jobs), buffer, flush, last_commit)
         if buffer:
             yield flush()
 

@@ -85,5 +85,10 @@ def read_score(path: str | Path) -> list[ScoreEntry]:
             _, data = score_file_to_musicxml(path, MUSIC21_FORMATS[suffix])
             return [_converted_entry(data, path)]
     except OSError as exc:
-        raise ConversionError(f"cannot read the file: {exc.strerror or exc}") from exc
+        raise unreadable(exc) from exc
     raise ConversionError(f"unsupported file type {suffix or '(none)'}")
+
+
+def unreadable(exc: OSError) -> ConversionError:
+    """The error of a score file the operating system would not let us read."""
+    return ConversionError(f"cannot read the file: {exc.strerror or exc}")

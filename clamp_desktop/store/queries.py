@@ -190,14 +190,21 @@ def _visible_tags_sql(thresholds: Mapping[str, float], piece_ids: Sequence[int] 
 
 
 def has_visible_tag(vocabulary: str | None, label: str, thresholds: Mapping[str, float]) -> Clause:
-    """The piece shows ``label`` (case-insensitive) in ``vocabulary`` (or in any vocabulary)."""
-    visible, params = _visible_tags_sql(thresholds)
-    sql = f"p.id IN (SELECT piece_id FROM ({visible}) WHERE label = ? COLLATE NOCASE"
-    params.append(label)
+    """The piece shows ``label`` (case-insensitive) in ``vocabulary`` (or in any vocabulary).
+
+    The label is matched first, through the ``tags_label_nocase`` index, and
+    visibility checked on those rows only: a million pieces' tags are never
+    gathered to find one label's.
+    """
+    match, params = "t.label = ? COLLATE NOCASE", [label]
     if vocabulary is not None:
-        sql += " AND vocabulary = ? COLLATE NOCASE"
+        match += " AND t.vocabulary = ? COLLATE NOCASE"
         params.append(vocabulary)
-    return Clause(sql + ")", tuple(params))
+    case, case_params = _threshold_case(thresholds, "t.vocabulary")
+    sql = (f"p.id IN (SELECT t.piece_id FROM tags t WHERE {match} AND (t.source = 'user' OR (t.source = 'auto' "
+           f"AND t.score >= {case} AND NOT EXISTS (SELECT 1 FROM tags h WHERE h.source = 'hidden' "
+           "AND h.piece_id = t.piece_id AND h.vocabulary = t.vocabulary AND h.label = t.label))))")
+    return Clause(sql, (*params, *case_params))
 
 
 def any_of(*clauses: Clause) -> Clause:
@@ -257,9 +264,14 @@ def has_pieces(library: Database) -> bool:
 
 
 def effective_values(library: Database, field: str) -> list[tuple[str, int]]:
-    """(effective key or metre as written, number of readable pieces), most common first."""
-    sql = (f"WITH e AS MATERIALIZED (SELECT {effective(field)} AS value FROM pieces WHERE status = 'ok') "
-           "SELECT value, count(*) FROM e WHERE value IS NOT NULL GROUP BY value ORDER BY count(*) DESC, value")
+    """(effective key or metre as written, number of readable pieces), most common first.
+
+    Written with the expression itself (no alias, no subquery) so SQLite counts
+    from the ``pieces_key`` / ``pieces_meter`` expression indexes.
+    """
+    value = effective(field)
+    sql = (f"SELECT {value}, count(*) FROM pieces WHERE status = 'ok' AND {value} IS NOT NULL "
+           f"GROUP BY {value} ORDER BY count(*) DESC, 1")
     return [(row[0], row[1]) for row in library.conn.execute(sql)]
 
 
@@ -344,15 +356,38 @@ def visible_tags(library: Database, ids: Sequence[int] | None,
 
 
 def visible_tag_counts(library: Database, thresholds: Mapping[str, float]) -> dict[str, list[tuple[str, int]]]:
-    """vocabulary -> [(label, number of readable pieces showing it)], most common first."""
-    visible, params = _visible_tags_sql(thresholds)
-    rows = library.conn.execute(
-        f"SELECT v.vocabulary, v.label, count(*) AS n FROM ({visible}) v JOIN pieces p ON p.id = v.piece_id "
-        "WHERE p.status = 'ok' GROUP BY v.vocabulary, v.label ORDER BY v.vocabulary, n DESC, v.label",
-        params)
+    """vocabulary -> [(label, number of readable pieces showing it)], most common first.
+
+    Counted as the automatic tags over their threshold (one scan of the
+    ``tags_auto`` index, no table rows), corrected by the few rows that change
+    the picture: hidden marks on those tags, user tags they do not already
+    show, and the visible tags of failed pieces.  The plain union of every tag
+    row took tens of seconds at a million pieces; this is the same count.
+    """
+    case, case_params = _threshold_case(thresholds, "t.vocabulary")
+    auto_visible = f"t.source = 'auto' AND t.score >= {case}"
+    same = "{0}.piece_id = t.piece_id AND {0}.vocabulary = t.vocabulary AND {0}.label = t.label"
+    totals: dict[tuple[str, str], int] = {}
+
+    def add(sql: str, params: list, sign: int) -> None:
+        for vocabulary, label, count in library.conn.execute(sql, params):
+            totals[(vocabulary, label)] = totals.get((vocabulary, label), 0) + sign * count
+
+    add(f"SELECT t.vocabulary, t.label, count(*) FROM tags t WHERE {auto_visible} GROUP BY 1, 2", case_params, 1)
+    # Each correction starts from its few rows (CROSS JOIN keeps SQLite to that order).
+    add(f"SELECT h.vocabulary, h.label, count(*) FROM tags h CROSS JOIN tags t ON {same.format('h')} "
+        f"WHERE h.source = 'hidden' AND {auto_visible} GROUP BY 1, 2", case_params, -1)
+    add("SELECT t.vocabulary, t.label, count(*) FROM tags t WHERE t.source = 'user' AND NOT EXISTS "
+        f"(SELECT 1 FROM tags a WHERE a.source = 'auto' AND a.score >= {case.replace('t.', 'a.')} "
+        f"AND {same.format('a')} AND NOT EXISTS (SELECT 1 FROM tags h WHERE h.source = 'hidden' "
+        f"AND {same.format('h').replace('t.', 'a.')})) GROUP BY 1, 2", case_params, 1)
+    add("SELECT t.vocabulary, t.label, count(DISTINCT t.piece_id) FROM pieces f CROSS JOIN tags t "
+        f"ON t.piece_id = f.id WHERE f.status = 'failed' AND (t.source = 'user' OR ({auto_visible} AND NOT EXISTS "
+        f"(SELECT 1 FROM tags h WHERE h.source = 'hidden' AND {same.format('h')}))) GROUP BY 1, 2", case_params, -1)
     counts: dict[str, list[tuple[str, int]]] = {}
-    for vocabulary, label, count in rows:
-        counts.setdefault(vocabulary, []).append((label, count))
+    for (vocabulary, label), count in sorted(totals.items(), key=lambda item: (item[0][0], -item[1], item[0][1])):
+        if count > 0:
+            counts.setdefault(vocabulary, []).append((label, count))
     return counts
 
 
