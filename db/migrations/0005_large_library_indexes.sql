@@ -13,6 +13,7 @@
 
 CREATE INDEX pieces_listing ON pieces (status, path, tune);
 DROP INDEX pieces_status;
+DROP INDEX IF EXISTS pieces_composer;   -- 0003's (composer) alone; this one leads with status
 CREATE INDEX pieces_composer ON pieces (status, composer);
 CREATE INDEX pieces_key ON pieces (status, (coalesce(nullif(trim(key), ''), CASE WHEN substr(abc, 1, 2) = 'K:' THEN trim(substr(abc, 3, instr(substr(abc, 3, 200) || char(10), char(10)) - 1)) WHEN instr(abc, char(10) || 'K:') > 0 THEN trim(substr(abc, instr(abc, char(10) || 'K:') + 3, instr(substr(abc, instr(abc, char(10) || 'K:') + 3, 200) || char(10), char(10)) - 1)) END)));
 CREATE INDEX pieces_meter ON pieces (status, (coalesce(nullif(trim(time_signature), ''), CASE WHEN substr(abc, 1, 2) = 'M:' THEN trim(substr(abc, 3, instr(substr(abc, 3, 200) || char(10), char(10)) - 1)) WHEN instr(abc, char(10) || 'M:') > 0 THEN trim(substr(abc, instr(abc, char(10) || 'M:') + 3, instr(substr(abc, instr(abc, char(10) || 'M:') + 3, 200) || char(10), char(10)) - 1)) END)));
