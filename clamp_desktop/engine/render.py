@@ -247,3 +247,21 @@ class ScoreRenderer:
         if len(self._cache) > self._cache_pages:
             self._cache.popitem(last=False)
         return svg
+
+    def midi(self) -> bytes:
+        """The loaded piece as a Standard MIDI File (Verovio's rendering, one track per part)."""
+        import base64
+
+        if not self._loaded:
+            raise RenderError("No score is loaded.")
+        return base64.b64decode(self._toolkit.renderToMIDI())
+
+    def timemap(self) -> list[dict]:
+        """Verovio's timemap: {tstamp ms, on/off note ids, measureOn} plus the page of each entry."""
+        if not self._loaded:
+            raise RenderError("No score is loaded.")
+        entries = self._toolkit.renderToTimemap({"includeMeasures": True, "includeRests": False})
+        for entry in entries:
+            anchor = (entry.get("on") or [entry.get("measureOn")])[0]
+            entry["page"] = self._toolkit.getPageWithElement(anchor) if anchor else 0
+        return entries

@@ -53,6 +53,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("similar/min_cosine", float, -1.0, "Hide similar pieces below cosine",
            minimum=-1, maximum=1, page="Search"),
     Option("viewer/thumbnail_width", int, 52, "Thumbnail width (pixels)", minimum=32, maximum=256, page="Viewer"),
+    Option("sound/soundfont", str, "", "SoundFont",
+           "An .sf2 or .sf3 file for playback (empty: the downloaded one, else the system's).", page="Sound"),
+    Option("sound/volume", float, 0.8, "Volume", minimum=0, maximum=1, page=""),
     Option("first_run/done", bool, False, "First run finished", page=""),
 )
 OPTION = {option.key: option for option in OPTIONS}
