@@ -120,3 +120,22 @@ def soundfont_download(url):
 
         path = download_soundfont(show, url)
     click.echo(f"{FLUIDR3_MONO.name} ({FLUIDR3_MONO.size / 1e6:.1f} MB, {FLUIDR3_MONO.license}) is in {path}")
+
+
+@cli.command()
+@score_argument
+@out_option
+@db_option
+def pdf(score_or_id, out, db_path):
+    """Save a score (file or library id) as a PDF with vector pages (Verovio's engraving).
+
+    Example: clamp-desktop pdf 42 --out chorale.pdf
+    """
+    from ..ui.pdf import write_pdf
+
+    path, tune = score_source(score_or_id, db_path)
+    renderer = ScoreRenderer()
+    renderer.load(path, tune)
+    svgs = [renderer.page_svg(page) for page in range(1, renderer.page_count + 1)]
+    write_pdf(svgs, out, title=Path(path).stem)
+    click.echo(f"wrote {out} ({len(svgs)} pages)")
