@@ -30,6 +30,7 @@ _PAGE_OPTIONS = {
     "pageWidth": 2100, "pageHeight": 2970, "scale": 40, "pageMarginLeft": 80, "pageMarginRight": 80,
     "pageMarginTop": 60, "pageMarginBottom": 60, "footer": "none", "header": "auto",
     "breaks": "auto", "svgViewBox": False, "adjustPageHeight": False,
+    "xmlIdChecksum": True,      # the same ids on every load, so a timemap matches any later page
 }
 VEROVIO_SUFFIXES = (".mxl", ".musicxml", ".xml", ".abc", ".krn", ".mei")
 

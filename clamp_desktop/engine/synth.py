@@ -14,8 +14,10 @@ calls; ``seek`` jumps anywhere.
 
 from __future__ import annotations
 
+import functools
 import threading
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,21 +41,36 @@ def _tinysoundfont():
     return tinysoundfont
 
 
+@dataclass(frozen=True)
+class SoundBank:
+    """A loaded SoundFont inside its tinysoundfont synthesiser (one song plays on it at a time)."""
+
+    synth: object
+    sfid: int
+    samplerate: int
+
+
+@functools.lru_cache(maxsize=2)
+def load_bank(soundfont: str, samplerate: int = SAMPLE_RATE) -> SoundBank:
+    """Load a SoundFont once per process: an .sf3 is decompressed on load (seconds for 24 MB)."""
+    tsf = _tinysoundfont()
+    synth = tsf.Synth(samplerate=samplerate)
+    try:
+        sfid = synth.sfload(str(soundfont))
+    except Exception as exc:  # tinysoundfont raises its own exception type or OSError
+        raise SoundError(f"The SoundFont {Path(soundfont).name} cannot be read; choose another "
+                         "in Settings or with --soundfont.") from exc
+    return SoundBank(synth, sfid, samplerate)
+
+
 class Synthesizer:
-    """One SoundFont and one MIDI song, rendered on demand (thread-safe between calls)."""
+    """One MIDI song on a SoundBank, rendered on demand (thread-safe between calls)."""
 
-    def __init__(self, soundfont: str | Path, midi: bytes, samplerate: int = SAMPLE_RATE):
-        tsf = _tinysoundfont()
-        from tinysoundfont.midi import ControlChange, NoteOn, ProgramChange, load_memory
+    def __init__(self, bank: SoundBank, midi: bytes):
+        from tinysoundfont.midi import load_memory
 
-        self._kinds = (NoteOn, ProgramChange, ControlChange)
-        self.samplerate = samplerate
-        self._synth = tsf.Synth(samplerate=samplerate)
-        try:
-            self._sfid = self._synth.sfload(str(soundfont))
-        except Exception as exc:  # tinysoundfont raises its own exception type or OSError
-            raise SoundError(f"The SoundFont {Path(soundfont).name} cannot be read; choose another "
-                             "in Settings or with --soundfont.") from exc
+        self.samplerate = bank.samplerate
+        self._synth, self._sfid = bank.synth, bank.sfid
         self._events = load_memory(midi)
         self.duration = max((event.t for event in self._events), default=0.0)
         self._lock = threading.Lock()
@@ -62,6 +79,7 @@ class Synthesizer:
         self.speed = 1.0           # 2.0 plays twice as fast
         self.gain = 1.0
         self.muted: frozenset[int] = frozenset()
+        self._synth.sounds_off()
         self._reset_channels()
 
     def _reset_channels(self) -> None:
@@ -77,7 +95,7 @@ class Synthesizer:
             self._next = 0
             while self._next < len(self._events) and self._events[self._next].t < self.position:
                 event = self._events[self._next]
-                if not isinstance(event.action, self._kinds[0]):
+                if type(event.action).__name__ not in ("NoteOn", "NoteOff"):
                     self._send(event)
                 self._next += 1
 
@@ -144,7 +162,7 @@ def render_audio(midi: bytes, soundfont: str | Path, speed: float = 1.0, sampler
     """The whole song, played at ``speed``, with a short tail for the last notes to ring."""
     if speed <= 0:
         raise SoundError("The tempo factor must be above 0 (1 plays the written tempo).")
-    synth = Synthesizer(soundfont, midi, samplerate)
+    synth = Synthesizer(load_bank(str(soundfont), samplerate), midi)
     synth.speed = speed
     frames = int(np.ceil((synth.duration / speed + TAIL_S) * samplerate))
     return synth.render(frames)

@@ -140,7 +140,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         column.addWidget(self.search_bar)
         column.addLayout(info)
         column.addWidget(self.table, 1)
-        self.viewer = ScoreViewer(self.worker)
+        self.viewer = ScoreViewer(self.worker, settings=self.settings)
         self.viewer.setObjectName("scoreViewer")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -291,6 +291,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_window_state()
+        self.viewer.playback.shutdown()
         self._close_library()
         super().closeEvent(event)
 

@@ -32,3 +32,25 @@ def ink_pixels(image: QImage, threshold: int = 128) -> int:
     image = image.convertToFormat(QImage.Format.Format_Grayscale8)
     rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
     return int((rows[:, : image.width()] < threshold).sum())
+
+
+def element_boxes(svg: str, width: int, kind: str) -> dict:
+    """{id: QRectF} of the page's elements of class ``kind`` ("note", "measure"), in the
+    coordinates of a page image ``width`` logical pixels wide (what ``page_image`` draws)."""
+    import re
+
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    box = renderer.viewBoxF()
+    if box.isEmpty():
+        return {}
+    scale = width / box.width()
+    boxes = {}
+    for element_id in re.findall(rf'<g[^>]*?class="{kind}\b[^"]*"[^>]*?id="([^"]+)"|<g[^>]*?id="([^"]+)"[^>]*?class="{kind}\b',
+                                 svg):
+        element_id = element_id[0] or element_id[1]
+        if not renderer.elementExists(element_id):
+            continue
+        bounds = renderer.transformForElement(element_id).mapRect(renderer.boundsOnElement(element_id))
+        boxes[element_id] = QRectF((bounds.x() - box.x()) * scale, (bounds.y() - box.y()) * scale,
+                                   bounds.width() * scale, bounds.height() * scale)
+    return boxes

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
 
 from ..engine.render import page_size
 from .icons import icon
-from .rasterize import page_image
+from .page_label import PageLabel
+from .rasterize import element_boxes, page_image
 
 A4_ASPECT = 2100 / 2970
 ZOOMS = ("Fit width", "Fit page", "50%", "75%", "100%", "125%", "150%", "200%", "300%")
@@ -37,6 +38,8 @@ class RenderedPage:
     width: int
     aspect: float
     image: object           # QImage
+    notes: dict             # note id -> QRectF in image coordinates
+    bars: dict              # measure id -> QRectF
 
 
 def render_page(renderer, path: str, tune: int, page: int, width: int, pixel_ratio: float) -> RenderedPage:
@@ -46,16 +49,18 @@ def render_page(renderer, path: str, tune: int, page: int, width: int, pixel_rat
     svg = renderer.page_svg(page)
     page_w, page_h = page_size(svg)
     image = page_image(svg, width, pixel_ratio)
-    return RenderedPage(path, tune, page, score.pages, width, page_w / page_h, image)
+    return RenderedPage(path, tune, page, score.pages, width, page_w / page_h, image,
+                        element_boxes(svg, width, "note"), element_boxes(svg, width, "measure"))
 
 
 class ScoreViewer(QWidget):
     pageShown = Signal(int, int)      # page, pages
     failed = Signal(str)
 
-    def __init__(self, worker, parent=None):
+    def __init__(self, worker, parent=None, settings=None):
         super().__init__(parent)
         self.worker = worker
+        self.settings = settings
         self.piece: dict | None = None
         self.page = 1
         self.pages = 0
@@ -65,6 +70,8 @@ class ScoreViewer(QWidget):
         self._cache: OrderedDict = OrderedDict()
         self._job = None
         self._shown_image = None
+        self.shown: RenderedPage | None = None
+        self.highlighted: frozenset = frozenset()
         self._build()
         self._resize_timer = QTimer(self, singleShot=True, interval=150)
         self._resize_timer.timeout.connect(self._request)
@@ -106,7 +113,7 @@ class ScoreViewer(QWidget):
         bar.addWidget(self._button("zoom_in"))
         # One label shows the page, or a message in its place; the scroll area never hides,
         # so its size (what "fit width" fits) stays the same either way.
-        self.page_label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.page_label = PageLabel()
         self.page_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.page_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.page_label.setMargin(12)
@@ -117,6 +124,10 @@ class ScoreViewer(QWidget):
         layout.addWidget(self.title_label)
         layout.addWidget(self.composer_label)
         layout.addLayout(bar)
+        from .score_playback import ScorePlayback
+
+        self.playback = ScorePlayback(self, self.settings)
+        layout.addWidget(self.playback.bar)
         layout.addWidget(self.scroll, 1)
 
     def _make_actions(self) -> dict[str, QAction]:
@@ -155,6 +166,8 @@ class ScoreViewer(QWidget):
         self.piece = piece
         self.page, self.pages = page, 0
         self._shown_image = None
+        self.shown, self.highlighted = None, frozenset()
+        self.playback.piece_changed()
         if piece is None:
             self.title_label.clear()
             self.composer_label.clear()
@@ -264,6 +277,8 @@ class ScoreViewer(QWidget):
         self.page_label.setPixmap(pixmap)
         self.page_label.resize(pixmap.deviceIndependentSize().toSize())
         self._shown_image = result.image
+        self.shown = result
+        self._paint_highlights()
         self.page_box.blockSignals(True)
         self.page_box.setMaximum(max(result.pages, 1))
         self.page_box.setValue(result.page)
@@ -284,6 +299,20 @@ class ScoreViewer(QWidget):
             self.page_label.resize(self.scroll.viewport().size())
         if self.piece is not None and self.zoom in (FIT_WIDTH, FIT_PAGE):
             self._resize_timer.start()
+
+    def set_highlight(self, note_ids: frozenset) -> None:
+        """Mark these notes on the page shown (those on other pages are marked when theirs shows)."""
+        self.highlighted = frozenset(note_ids)
+        self._paint_highlights()
+
+    def _paint_highlights(self) -> None:
+        notes = self.shown.notes if self.shown is not None and not self.message else {}
+        self.page_label.set_highlights([notes[i] for i in self.highlighted if i in notes])
+
+    def bar_at(self, point) -> str:
+        """The id of the bar under a point of the page image ('' for none)."""
+        bars = self.shown.bars if self.shown is not None and not self.message else {}
+        return next((bar for bar, rect in bars.items() if rect.contains(point)), "")
 
     def current_image(self):
         """The page image on screen (None while nothing is shown)."""

@@ -1,0 +1,117 @@
+"""Playback in the viewer: the highlight and the page follow the timemap; clicks seek; the
+audio device pulls real synthesised samples; with no sound device one line says so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+
+from clamp_desktop.engine.render import ScoreRenderer
+from clamp_desktop.engine.synth import Synthesizer, load_bank
+from clamp_desktop.ui.page_label import HIGHLIGHT
+from clamp_desktop.ui.score_viewer import ScoreViewer
+from clamp_desktop.worker import Worker
+from sound_helpers import soundfont_or_skip
+
+
+@pytest.fixture
+def viewer(qtbot, tmp_path):
+    worker = Worker(tmp_path / "library.db")
+    viewer = ScoreViewer(worker)
+    qtbot.addWidget(viewer)
+    viewer.resize(700, 900)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    yield viewer
+    viewer.playback.shutdown()
+    assert worker.shutdown()
+
+
+def open_with_timemap(qtbot, viewer, path):
+    with qtbot.waitSignal(viewer.pageShown, timeout=30_000):
+        viewer.show_piece({"id": 1, "path": str(path), "tune": 0, "title": "t"})
+    with qtbot.waitSignal(viewer.playback.ready, timeout=60_000):
+        viewer.playback.prepare()
+    return viewer.playback.playable.timemap
+
+
+def highlighted_pixels(viewer) -> int:
+    """Pixels of the highlight colour on the label as painted (a real grab of the widget)."""
+    image = viewer.page_label.grab().toImage().convertToFormat(viewer.page_label.grab().toImage().Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    blue, green, red = pixels[..., 0].astype(int), pixels[..., 1].astype(int), pixels[..., 2].astype(int)
+    return int(((red > 200) & (green > 110) & (green < 215) & (blue < 150)).sum())
+
+
+def test_the_highlight_moves_with_the_timemap_and_pages_turn(qtbot, viewer, corpus):
+    timemap = open_with_timemap(qtbot, viewer, corpus.root / "beach/prayer_of_a_tired_child.musicxml")
+    assert viewer.pages == 4
+    moments = [t for t, notes in zip(timemap.times, timemap.sounding) if notes]
+    first_page = [t for t in moments if timemap.page_at(t) == 1]
+    earlier, later = first_page[2], first_page[len(first_page) // 2]
+    viewer.playback.follow(earlier)
+    assert viewer.highlighted == timemap.notes_at(earlier) and viewer.highlighted
+    shown_before = list(viewer.page_label.highlights)
+    assert len(shown_before) == len(viewer.highlighted), "a sounding note has no box on its page"
+    assert highlighted_pixels(viewer) > 100
+    viewer.playback.follow(later)
+    assert viewer.highlighted == timemap.notes_at(later) != timemap.notes_at(earlier)
+    assert viewer.page_label.highlights != shown_before
+    assert min(r.x() for r in viewer.page_label.highlights) != min(r.x() for r in shown_before)
+    on_page_two = next(t for t in moments if timemap.page_at(t) == 2)
+    with qtbot.waitSignal(viewer.pageShown, timeout=30_000) as shown:
+        viewer.playback.follow(on_page_two)
+    assert shown.args == [2, 4]
+    assert len(viewer.page_label.highlights) == len(timemap.notes_at(on_page_two)) > 0
+
+
+def test_clicking_a_bar_moves_playback_there(qtbot, viewer, corpus):
+    timemap = open_with_timemap(qtbot, viewer, corpus.root / "bach/bwv66.6.mxl")
+    bar, rect = list(viewer.shown.bars.items())[3]
+    origin = viewer.page_label._origin()
+    qtbot.mouseClick(viewer.page_label, Qt.MouseButton.LeftButton, pos=(rect.center() + origin).toPoint())
+    assert viewer.highlighted == timemap.notes_at(timemap.bar_start[bar])
+    assert timemap.bar_at(timemap.bar_start[bar]) == bar
+    qtbot.mouseClick(viewer.page_label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
+                     pos=(list(viewer.shown.bars.values())[5].center() + origin).toPoint())
+    start, end = viewer.playback.loop_span()
+    assert start == timemap.bar_start[bar] and end > start
+
+
+def test_with_no_sound_device_playback_says_so_in_one_line(qtbot, viewer, corpus):
+    soundfont_or_skip()
+    from clamp_desktop.ui.audio_player import sound_output_problem
+
+    problem = sound_output_problem()
+    if not problem:
+        pytest.skip("this machine has a sound device")
+    open_with_timemap(qtbot, viewer, corpus.root / "bach/bwv66.6.mxl")
+    assert viewer.playback.bar.message.text() == problem and "\n" not in problem
+
+
+def test_the_audio_device_plays_pauses_loops_and_mutes(qtbot):
+    from clamp_desktop.ui.audio_player import SynthDevice
+
+    font = soundfont_or_skip()
+    renderer = ScoreRenderer()
+    renderer.load(__import__("conftest").corpus_root() / "bach/bwv66.6.mxl")
+    device = SynthDevice()
+    device.synth = Synthesizer(load_bank(str(font)), renderer.midi())
+    assert not np.abs(device.frames(4410)).any(), "a paused device must be silent"
+    device.playing = True
+    assert np.abs(device.frames(4410)).max() > 0.01
+    device.synth.set_muted(range(16))
+    device.frames(44100)
+    assert np.abs(device.frames(4410)).max() < 0.001, "muted parts still sound"
+    device.synth.set_muted([])
+    device.loop = (1.0, 2.0)
+    device.synth.seek(1.9)
+    device.frames(44100 // 5)
+    assert 1.0 <= device.synth.position < 1.3, "the loop did not wrap"
+    device.loop = None
+    device.synth.seek(device.synth.duration - 0.1)
+    with qtbot.waitSignal(device.ended, timeout=5000):
+        device.frames(44100)
+    assert not device.playing
