@@ -266,3 +266,25 @@ class ScoreRenderer:
             anchor = (entry.get("on") or [entry.get("measureOn")])[0]
             entry["page"] = self._toolkit.getPageWithElement(anchor) if anchor else 0
         return entries
+
+
+def recolor_svg(svg: str, ink: str, paper: str) -> str:
+    """The page drawn in ``ink`` on ``paper``, by changing the SVG's own colours (dark mode).
+
+    Verovio draws in ``currentColor`` (the root's ``color``) and in the SVG default
+    fill, black; both are set on the root, and a page-sized ``paper`` rectangle goes
+    under everything, so notes, lines and texts all change and nothing is inverted.
+    """
+    parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+    root = etree.fromstring(svg.encode("utf-8"), parser)
+    root.set("color", ink)
+    root.set("fill", ink)
+    for element in root.iter(_SVG + "*"):
+        for name in ("fill", "stroke", "color"):
+            if element is not root and element.get(name) in ("black", "#000", "#000000"):
+                element.set(name, ink)
+    box = root.get("viewBox", "0 0 2100 2970").split()
+    paper_rect = etree.Element(_SVG + "rect", x=box[0], y=box[1], width=box[2], height=box[3], fill=paper)
+    defs = root.find(_SVG + "defs")
+    root.insert(0 if defs is None else list(root).index(defs) + 1, paper_rect)
+    return etree.tostring(root, encoding="unicode")

@@ -16,12 +16,13 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
-from ..engine.render import page_size
+from ..engine.render import page_size, recolor_svg
 from .icons import icon
 from .page_label import PageLabel
 from .rasterize import element_boxes, page_image
 
 A4_ASPECT = 2100 / 2970
+DARK_INK, DARK_PAPER = "#e8e6e3", "#1b1b1d"      # the performance view's dark mode
 ZOOMS = ("Fit width", "Fit page", "50%", "75%", "100%", "125%", "150%", "200%", "300%")
 FIT_WIDTH, FIT_PAGE = ZOOMS[0], ZOOMS[1]
 PERCENT_STEPS = (25, 50, 75, 100, 125, 150, 200, 300, 400)
@@ -42,11 +43,14 @@ class RenderedPage:
     bars: dict              # measure id -> QRectF
 
 
-def render_page(renderer, path: str, tune: int, page: int, width: int, pixel_ratio: float) -> RenderedPage:
+def render_page(renderer, path: str, tune: int, page: int, width: int, pixel_ratio: float,
+                dark: bool = False) -> RenderedPage:
     """Lay out a piece (cached by the renderer) and draw one page (runs on the render lane)."""
     score = renderer.load(path, tune)
     page = min(max(page, 1), score.pages)
     svg = renderer.page_svg(page)
+    if dark:
+        svg = recolor_svg(svg, DARK_INK, DARK_PAPER)
     page_w, page_h = page_size(svg)
     image = page_image(svg, width, pixel_ratio)
     return RenderedPage(path, tune, page, score.pages, width, page_w / page_h, image,
@@ -111,6 +115,7 @@ class ScoreViewer(QWidget):
         self.zoom_box.textActivated.connect(self.set_zoom)
         bar.addWidget(self.zoom_box)
         bar.addWidget(self._button("zoom_in"))
+        bar.addWidget(self._button("perform"))
         # One label shows the page, or a message in its place; the scroll area never hides,
         # so its size (what "fit width" fits) stays the same either way.
         self.page_label = PageLabel()
@@ -141,6 +146,7 @@ class ScoreViewer(QWidget):
             "fit_width": ("Fit width", ["Ctrl+1"], lambda: self.set_zoom(FIT_WIDTH)),
             "fit_page": ("Fit page", ["Ctrl+2"], lambda: self.set_zoom(FIT_PAGE)),
             "actual_size": ("Actual size (100%)", ["Ctrl+0"], lambda: self.set_zoom("100%")),
+            "perform": ("Performance view", ["F11"], self.perform),
         }
         made = {}
         for name, (text, keys, slot) in specs.items():
@@ -299,6 +305,18 @@ class ScoreViewer(QWidget):
             self.page_label.resize(self.scroll.viewport().size())
         if self.piece is not None and self.zoom in (FIT_WIDTH, FIT_PAGE):
             self._resize_timer.start()
+
+    def perform(self, dark: bool = False):
+        """Open the piece full screen for reading at the instrument (None when no piece is shown)."""
+        from .performance_view import PerformanceView
+        from .settings import WindowState
+
+        if self.piece is None:
+            return None
+        view = PerformanceView(self.worker, self.piece, WindowState(), dark=dark)
+        view.showFullScreen()
+        view.setFocus()
+        return view
 
     def set_highlight(self, note_ids: frozenset) -> None:
         """Mark these notes on the page shown (those on other pages are marked when theirs shows)."""

@@ -122,3 +122,20 @@ class WindowState:
     def save(self, key: str, value: QByteArray) -> None:
         self._store.setValue(key, value)
         self._store.sync()
+
+    @staticmethod
+    def _reading_key(path: str, tune: int) -> str:
+        import hashlib
+
+        return "reading/" + hashlib.sha1(f"{path}#{tune}".encode()).hexdigest()[:16]   # paths hold '/'
+
+    def last_page(self, path: str, tune: int = 0) -> int:
+        """The page a piece was left open at in the performance view (1 when never)."""
+        try:
+            return max(int(self._store.value(self._reading_key(path, tune), 1)), 1)
+        except (TypeError, ValueError):
+            return 1
+
+    def set_last_page(self, path: str, tune: int, page: int) -> None:
+        self._store.setValue(self._reading_key(path, tune), int(page))
+        self._store.sync()
