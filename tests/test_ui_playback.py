@@ -115,3 +115,27 @@ def test_the_audio_device_plays_pauses_loops_and_mutes(qtbot):
     with qtbot.waitSignal(device.ended, timeout=5000):
         device.frames(44100)
     assert not device.playing
+
+
+def test_the_viewer_prints_and_saves_pdf_and_midi(qtbot, viewer, corpus, tmp_path):
+    import re
+
+    from PySide6.QtPrintSupport import QPrinter
+
+    from clamp_desktop.engine.midi import midi_parts
+
+    with qtbot.waitSignal(viewer.pageShown, timeout=30_000):
+        viewer.show_piece({"id": 1, "path": str(corpus.root / "beach/prayer_of_a_tired_child.musicxml"),
+                           "tune": 0, "title": "Prayer"})
+    with qtbot.waitSignal(viewer.export.done, timeout=60_000):
+        viewer.export.save_pdf(str(tmp_path / "saved.pdf"))
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", (tmp_path / "saved.pdf").read_bytes())) == 4
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    with qtbot.waitSignal(viewer.export.done, timeout=60_000):
+        viewer.export.print_score(printer)
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", (tmp_path / "printed.pdf").read_bytes())) == 4
+    with qtbot.waitSignal(viewer.export.done, timeout=60_000):
+        viewer.export.save_midi(str(tmp_path / "saved.mid"))
+    assert midi_parts((tmp_path / "saved.mid").read_bytes())

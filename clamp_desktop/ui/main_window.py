@@ -240,7 +240,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         view = bar.addMenu("&View")
         view.addAction(self.actions_by_name["focus_viewer"])
         for name in ("first", "previous", "next", "last", None, "zoom_in", "zoom_out", "fit_width", "fit_page",
-                     "actual_size"):
+                     "actual_size", None, "perform", "print", "save_pdf", "save_midi"):
             if name is None:
                 view.addSeparator()
             else:

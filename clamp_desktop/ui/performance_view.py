@@ -91,17 +91,19 @@ class PerformanceView(QWidget):
         for slot in range(self.per_view):
             job = self.worker.render("Rendering the score", render_page, self.piece["path"], self.tune,
                                      self.page + slot, width, self.devicePixelRatioF(), self.dark)
-            job.returned.connect(lambda result, slot=slot, page=self.page: self._arrived(slot, page, result))
+            job.returned.connect(self._arrived)      # a bound slot: gone with the window
             self._jobs.append(job)
 
-    def _arrived(self, slot: int, first: int, result: RenderedPage) -> None:
-        if first != self.page:
-            return
+    def _arrived(self, result: RenderedPage) -> None:
+        slot = result.page - self.page
+        if not 0 <= slot < self.per_view:
+            return                       # a page asked for before the last turn
         self.pages = result.pages
-        label = self.slots[slot]
-        beyond = self.page + slot > result.pages
-        label.setPixmap(QPixmap() if beyond else QPixmap.fromImage(result.image))
+        self.slots[slot].setPixmap(QPixmap.fromImage(result.image))
         self.shown[slot] = result
+        if slot == 0 and self.page + 1 > result.pages:
+            self.slots[1].setPixmap(QPixmap())       # the last page has no right-hand neighbour
+            self.shown.pop(1, None)
         if slot == 0:
             self.page = result.page
             if self.state is not None:

@@ -79,9 +79,9 @@ class ScorePlayback(QObject):
         specs = {
             "play": ("Play", "Space", self.toggle),
             "stop": ("Stop", "Ctrl+Space", self.stop),
-            "slower": ("Slower", "Ctrl+-", lambda: self.set_speed(self.speed / SPEED_STEP)),
-            "faster": ("Faster", "Ctrl+Shift+=", lambda: self.set_speed(self.speed * SPEED_STEP)),
-            "loop": ("Loop", "Ctrl+L", self._apply_loop),
+            "slower": ("Slower", "[", lambda: self.set_speed(self.speed / SPEED_STEP)),
+            "faster": ("Faster", "]", lambda: self.set_speed(self.speed * SPEED_STEP)),
+            "loop": ("Loop", "Ctrl+Shift+L", self._apply_loop),
         }
         made = {}
         for name, (text, key, slot) in specs.items():

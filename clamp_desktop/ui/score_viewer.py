@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from ..engine.render import page_size, recolor_svg
 from .icons import icon
 from .page_label import PageLabel
-from .rasterize import element_boxes, page_image
+from .rasterize import page_image_and_boxes
 
 A4_ASPECT = 2100 / 2970
 DARK_INK, DARK_PAPER = "#e8e6e3", "#1b1b1d"      # the performance view's dark mode
@@ -52,9 +52,8 @@ def render_page(renderer, path: str, tune: int, page: int, width: int, pixel_rat
     if dark:
         svg = recolor_svg(svg, DARK_INK, DARK_PAPER)
     page_w, page_h = page_size(svg)
-    image = page_image(svg, width, pixel_ratio)
-    return RenderedPage(path, tune, page, score.pages, width, page_w / page_h, image,
-                        element_boxes(svg, width, "note"), element_boxes(svg, width, "measure"))
+    image, notes, bars = page_image_and_boxes(svg, width, pixel_ratio)
+    return RenderedPage(path, tune, page, score.pages, width, page_w / page_h, image, notes, bars)
 
 
 class ScoreViewer(QWidget):
@@ -95,6 +94,9 @@ class ScoreViewer(QWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
             label.setWordWrap(True)
+        from .score_export import ScoreExport
+
+        self.export = ScoreExport(self)
         self.actions_by_name = self._make_actions()
         bar = QHBoxLayout()
         for name in ("first", "previous"):
@@ -116,6 +118,7 @@ class ScoreViewer(QWidget):
         bar.addWidget(self.zoom_box)
         bar.addWidget(self._button("zoom_in"))
         bar.addWidget(self._button("perform"))
+        bar.addWidget(self._menu_button())
         # One label shows the page, or a message in its place; the scroll area never hides,
         # so its size (what "fit width" fits) stays the same either way.
         self.page_label = PageLabel()
@@ -147,6 +150,9 @@ class ScoreViewer(QWidget):
             "fit_page": ("Fit page", ["Ctrl+2"], lambda: self.set_zoom(FIT_PAGE)),
             "actual_size": ("Actual size (100%)", ["Ctrl+0"], lambda: self.set_zoom("100%")),
             "perform": ("Performance view", ["F11"], self.perform),
+            "print": ("Print…", [QKeySequence.StandardKey.Print], lambda: self.export.print_score()),
+            "save_pdf": ("Save as PDF…", ["Ctrl+Shift+E"], lambda: self.export.save_pdf()),
+            "save_midi": ("Save MIDI…", ["Ctrl+Shift+M"], lambda: self.export.save_midi()),
         }
         made = {}
         for name, (text, keys, slot) in specs.items():
@@ -157,6 +163,18 @@ class ScoreViewer(QWidget):
             self.addAction(action)
             made[name] = action
         return made
+
+    def _menu_button(self) -> QToolButton:
+        """Print, PDF and MIDI behind one button."""
+        from PySide6.QtWidgets import QMenu
+
+        button = QToolButton(text="Save", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setIcon(icon("save"))
+        menu = QMenu(button)
+        for name in ("print", "save_pdf", "save_midi"):
+            menu.addAction(self.actions_by_name[name])
+        button.setMenu(menu)
+        return button
 
     def _button(self, name: str) -> QToolButton:
         button = QToolButton()
@@ -264,11 +282,11 @@ class ScoreViewer(QWidget):
         if not self._shown_image:
             self.show_message("Rendering the score…")
         self._job = self.worker.render("Rendering the score", render_page, path, tune, self.page, width, ratio)
-        self._job.returned.connect(lambda result, key=(width, ratio): self._arrived(result, *key))
+        self._job.returned.connect(self._arrived)      # a bound slot: gone with the viewer
         self._job.errored.connect(self._failed)
 
-    def _arrived(self, result: RenderedPage, width: int, ratio: float) -> None:
-        key = (result.path, result.tune, result.page, width, ratio)
+    def _arrived(self, result: RenderedPage) -> None:
+        key = (result.path, result.tune, result.page, result.width, result.image.devicePixelRatio())
         self._cache[key] = result
         while len(self._cache) > CACHED_PAGES:
             self._cache.popitem(last=False)
@@ -303,8 +321,13 @@ class ScoreViewer(QWidget):
         super().resizeEvent(event)
         if self.message:
             self.page_label.resize(self.scroll.viewport().size())
-        if self.piece is not None and self.zoom in (FIT_WIDTH, FIT_PAGE):
+        if self.piece is not None and self.zoom in (FIT_WIDTH, FIT_PAGE) and self.isVisible():
             self._resize_timer.start()
+
+    def hideEvent(self, event) -> None:
+        # A closing window resizes its children on the way out; no page is drawn for a hidden viewer.
+        self._resize_timer.stop()
+        super().hideEvent(event)
 
     def perform(self, dark: bool = False):
         """Open the piece full screen for reading at the instrument (None when no piece is shown)."""
