@@ -20,11 +20,12 @@ class ScoreSound:
     timemap: list[dict]
 
 
-def score_sound(renderer, path: str, tune: int = 0) -> ScoreSound:
+def score_sound(renderer, path: str, tune: int = 0, view=None) -> ScoreSound:
     """Runs on the render lane: the loaded piece's MIDI and timemap from the same layout as its pages."""
     from .midi import midi_parts
+    from .render import ViewOptions
 
-    renderer.load(path, tune)
+    renderer.load(path, tune, view or ViewOptions())
     midi = renderer.midi()
     return ScoreSound(midi, midi_parts(midi), renderer.timemap())
 

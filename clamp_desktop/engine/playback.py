@@ -17,8 +17,8 @@ class Playable:
     synth: Synthesizer | None     # None without a SoundFont (the notes can still be followed)
 
 
-def prepare_playback(renderer, path: str, tune: int, soundfont: str | None) -> Playable:
-    """Runs on the render lane; loading a SoundFont the first time takes seconds."""
-    sound = score_sound(renderer, path, tune)
+def prepare_playback(renderer, path: str, tune: int, soundfont: str | None, view=None) -> Playable:
+    """Runs on the render lane (the view as shown: one part, transposed); a SoundFont's first load takes seconds."""
+    sound = score_sound(renderer, path, tune, view)
     synth = Synthesizer(load_bank(str(soundfont)), sound.midi) if soundfont else None
     return Playable(path, tune, sound, Timemap.from_entries(sound.timemap), synth)

@@ -130,7 +130,8 @@ class ScorePlayback(QObject):
         self._play_when_ready = play
         self.bar.message.setText("Preparing the sound…" if soundfont else self.bar.message.text())
         self._job = self.viewer.worker.render("Preparing the sound", prepare_playback, piece["path"],
-                                              piece.get("tune") or 0, str(soundfont) if soundfont else None)
+                                              piece.get("tune") or 0, str(soundfont) if soundfont else None,
+                                              self.viewer.view)
         self._job.returned.connect(self._prepared)
         self._job.errored.connect(self.say)
 

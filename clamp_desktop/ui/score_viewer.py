@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
-from ..engine.render import page_size, recolor_svg
+from ..engine.render import ViewOptions, interval_for, page_size, recolor_svg
 from .icons import icon
 from .page_label import PageLabel
 from .rasterize import page_image_and_boxes
@@ -41,19 +41,21 @@ class RenderedPage:
     image: object           # QImage
     notes: dict             # note id -> QRectF in image coordinates
     bars: dict              # measure id -> QRectF
+    view: ViewOptions = ViewOptions()
+    parts: tuple = ()
 
 
 def render_page(renderer, path: str, tune: int, page: int, width: int, pixel_ratio: float,
-                dark: bool = False) -> RenderedPage:
+                dark: bool = False, view: ViewOptions = ViewOptions()) -> RenderedPage:
     """Lay out a piece (cached by the renderer) and draw one page (runs on the render lane)."""
-    score = renderer.load(path, tune)
+    score = renderer.load(path, tune, view)
     page = min(max(page, 1), score.pages)
     svg = renderer.page_svg(page)
     if dark:
         svg = recolor_svg(svg, DARK_INK, DARK_PAPER)
     page_w, page_h = page_size(svg)
     image, notes, bars = page_image_and_boxes(svg, width, pixel_ratio)
-    return RenderedPage(path, tune, page, score.pages, width, page_w / page_h, image, notes, bars)
+    return RenderedPage(path, tune, page, score.pages, width, page_w / page_h, image, notes, bars, view, score.parts)
 
 
 class ScoreViewer(QWidget):
@@ -71,6 +73,7 @@ class ScoreViewer(QWidget):
         self.zoom = FIT_WIDTH
         self.message = ""
         self._cache: OrderedDict = OrderedDict()
+        self.view = ViewOptions()
         self._job = None
         self._shown_image = None
         self.shown: RenderedPage | None = None
@@ -117,6 +120,15 @@ class ScoreViewer(QWidget):
         self.zoom_box.textActivated.connect(self.set_zoom)
         bar.addWidget(self.zoom_box)
         bar.addWidget(self._button("zoom_in"))
+        self.part_box = QComboBox(toolTip="Show one part")
+        self.part_box.addItem("All parts")
+        self.part_box.activated.connect(lambda index: self.set_view(part=index))
+        self.transpose_box = QComboBox(toolTip="Transpose the display (semitones)")
+        self.transpose_box.addItems([f"{n:+d}" if n else "Concert" for n in range(-12, 13)])
+        self.transpose_box.setCurrentIndex(12)
+        self.transpose_box.activated.connect(lambda index: self.set_view(semitones=index - 12))
+        bar.addWidget(self.part_box)
+        bar.addWidget(self.transpose_box)
         bar.addWidget(self._button("perform"))
         bar.addWidget(self._menu_button())
         # One label shows the page, or a message in its place; the scroll area never hides,
@@ -191,6 +203,8 @@ class ScoreViewer(QWidget):
         self.page, self.pages = page, 0
         self._shown_image = None
         self.shown, self.highlighted = None, frozenset()
+        self.view = ViewOptions()
+        self.transpose_box.setCurrentIndex(12)
         self.playback.piece_changed()
         if piece is None:
             self.title_label.clear()
@@ -273,7 +287,7 @@ class ScoreViewer(QWidget):
         path, tune = self.piece["path"], self.piece.get("tune") or 0
         width = self._target_width()
         ratio = self.devicePixelRatioF()
-        cached = self._cache.get((path, tune, self.page, width, ratio))
+        cached = self._cache.get((path, tune, self.page, width, ratio, self.view))
         if cached is not None:
             self._display(cached)
             return
@@ -281,16 +295,18 @@ class ScoreViewer(QWidget):
             self._job.cancel()
         if not self._shown_image:
             self.show_message("Rendering the score…")
-        self._job = self.worker.render("Rendering the score", render_page, path, tune, self.page, width, ratio)
+        self._job = self.worker.render("Rendering the score", render_page, path, tune, self.page, width, ratio,
+                                       False, self.view)
         self._job.returned.connect(self._arrived)      # a bound slot: gone with the viewer
         self._job.errored.connect(self._failed)
 
     def _arrived(self, result: RenderedPage) -> None:
-        key = (result.path, result.tune, result.page, result.width, result.image.devicePixelRatio())
+        key = (result.path, result.tune, result.page, result.width, result.image.devicePixelRatio(), result.view)
         self._cache[key] = result
         while len(self._cache) > CACHED_PAGES:
             self._cache.popitem(last=False)
-        if self.piece and (result.path, result.tune) == (self.piece["path"], self.piece.get("tune") or 0):
+        if self.piece and (result.path, result.tune, result.view) == (self.piece["path"], self.piece.get("tune") or 0,
+                                                                      self.view):
             self._display(result)
 
     def _display(self, result: RenderedPage) -> None:
@@ -308,6 +324,7 @@ class ScoreViewer(QWidget):
         self.page_box.setValue(result.page)
         self.page_box.blockSignals(False)
         self.page_count_label.setText(f"/ {result.pages}")
+        self._offer_parts(result.parts)
         self.pageShown.emit(result.page, result.pages)
 
     def _failed(self, message: str) -> None:
@@ -329,6 +346,15 @@ class ScoreViewer(QWidget):
         self._resize_timer.stop()
         super().hideEvent(event)
 
+    def set_view(self, part: int | None = None, semitones: int | None = None) -> None:
+        """Show one part (0: all) and/or transpose the display by semitones; playback follows."""
+        transpose = self.view.transpose if semitones is None else interval_for(semitones)
+        view = ViewOptions(transpose, self.view.part if part is None else part)
+        if view != self.view:
+            self.view = view
+            self.playback.piece_changed()
+            self._request()
+
     def perform(self, dark: bool = False):
         """Open the piece full screen for reading at the instrument (None when no piece is shown)."""
         from .performance_view import PerformanceView
@@ -340,6 +366,14 @@ class ScoreViewer(QWidget):
         view.showFullScreen()
         view.setFocus()
         return view
+
+    def _offer_parts(self, parts: tuple) -> None:
+        names = ["All parts", *parts]
+        if [self.part_box.itemText(i) for i in range(self.part_box.count())] != names:
+            self.part_box.clear()
+            self.part_box.addItems(names)
+        self.part_box.setCurrentIndex(self.view.part)
+        self.part_box.setEnabled(len(parts) > 1)
 
     def set_highlight(self, note_ids: frozenset) -> None:
         """Mark these notes on the page shown (those on other pages are marked when theirs shows)."""
