@@ -139,3 +139,28 @@ def test_the_viewer_prints_and_saves_pdf_and_midi(qtbot, viewer, corpus, tmp_pat
     with qtbot.waitSignal(viewer.export.done, timeout=60_000):
         viewer.export.save_midi(str(tmp_path / "saved.mid"))
     assert midi_parts((tmp_path / "saved.mid").read_bytes())
+
+
+def test_without_a_soundfont_the_viewer_offers_the_download_and_then_plays(qtbot, viewer, corpus, tmp_path,
+                                                                            monkeypatch):
+    import hashlib
+
+    from clamp_desktop.engine import soundfonts
+
+    font = soundfont_or_skip()
+    monkeypatch.setattr(soundfonts, "system_folders", lambda: [])
+    source = tmp_path / "mirror" / "font.sf3"
+    source.parent.mkdir()
+    source.write_bytes(font.read_bytes())
+    monkeypatch.setattr(soundfonts, "FLUIDR3_MONO", soundfonts.PinnedSoundFont(
+        "FluidR3Mono_GM.sf3", source.as_uri(), source.stat().st_size,
+        hashlib.sha256(source.read_bytes()).hexdigest(), "MIT"))
+    open_with_timemap(qtbot, viewer, corpus.root / "bach/bwv66.6.mxl")
+    assert viewer.playback.playable.synth is None
+    assert viewer.playback.bar.message.text().startswith("No SoundFont found")
+    assert not viewer.playback.bar.download_button.isHidden()
+    with qtbot.waitSignal(viewer.playback.ready, timeout=120_000):
+        qtbot.mouseClick(viewer.playback.bar.download_button, Qt.MouseButton.LeftButton)
+    assert soundfonts.downloaded_path().read_bytes() == source.read_bytes()
+    assert viewer.playback.playable.synth is not None
+    assert viewer.playback.bar.download_button.isHidden()

@@ -10,7 +10,7 @@ With no multimedia module or no sound device, ``problem`` says so in one line.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QIODevice, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QIODevice, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from ..engine.synth import SAMPLE_RATE, Synthesizer
 
@@ -210,7 +210,8 @@ class AudioPlayer(QObject):
         self.pause()
         if self._thread is not None:
             self._thread.started.disconnect()
-            QTimer.singleShot(0, self._out, self._out.close)
+            if self._thread.isRunning():     # the sink is stopped on its own thread, before that ends
+                QMetaObject.invokeMethod(self._out, "close", Qt.ConnectionType.BlockingQueuedConnection)
             self._thread.quit()
             self._thread.wait(3000)
             self._thread = None

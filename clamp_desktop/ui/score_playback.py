@@ -142,8 +142,7 @@ class ScorePlayback(QObject):
         self.playable = playable
         self._fill_parts(playable.sound.parts)
         if playable.synth is None:
-            self.say("No SoundFont found: download one, choose one in Settings ▸ Sound, or install "
-                     "fluidr3mono-gm-soundfont.", download=True)
+            self.say(playable.problem, download=playable.problem.startswith("No SoundFont"))
         else:
             self._ensure_player().load(playable.synth)
             self.say(self.player.problem)
