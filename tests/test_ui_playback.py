@@ -164,3 +164,26 @@ def test_without_a_soundfont_the_viewer_offers_the_download_and_then_plays(qtbot
     assert soundfonts.downloaded_path().read_bytes() == source.read_bytes()
     assert viewer.playback.playable.synth is not None
     assert viewer.playback.bar.download_button.isHidden()
+
+
+def test_space_plays_through_the_sound_device_and_the_notes_follow(qtbot, viewer, corpus):
+    """End to end on a real sound output (a PulseAudio null sink will do); skipped without one."""
+    soundfont_or_skip()
+    from clamp_desktop.ui.audio_player import sound_output_problem
+
+    if sound_output_problem():
+        pytest.skip(sound_output_problem())
+    timemap = open_with_timemap(qtbot, viewer, corpus.root / "bach/bwv66.6.mxl")
+    playback = viewer.playback
+    viewer.setFocus()
+    with qtbot.waitSignal(playback.player.stateChanged, timeout=10_000) as state:
+        qtbot.keyClick(viewer, Qt.Key.Key_Space)
+    assert state.args == [True]
+    qtbot.waitUntil(lambda: playback.player.synth.position > 1.0, timeout=30_000)
+    qtbot.waitUntil(lambda: viewer.highlighted and viewer.highlighted != timemap.notes_at(0), timeout=30_000)
+    with qtbot.waitSignal(playback.player.stateChanged, timeout=10_000) as state:
+        qtbot.keyClick(viewer, Qt.Key.Key_Space)
+    assert state.args == [False]
+    paused_at = playback.player.synth.position
+    qtbot.wait(300)
+    assert playback.player.synth.position == paused_at

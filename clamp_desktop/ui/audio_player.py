@@ -22,8 +22,8 @@ def sound_output_problem() -> str:
     """'' when sound can play; else the one line that says why not."""
     try:
         from PySide6.QtMultimedia import QMediaDevices
-    except ImportError:
-        return "Playback is off: Qt's multimedia module is missing (pip install PySide6-Addons)."
+    except ImportError as exc:   # not installed, or a system library it needs (libpulse) is missing
+        return f"Playback is off: Qt's multimedia module cannot load ({exc}); see the README, 'Sound'."
     if QMediaDevices.defaultAudioOutput().isNull():
         return "Playback is off: this computer has no sound output device."
     return ""
@@ -43,7 +43,7 @@ class SynthDevice(QIODevice):
     def frames(self, count: int) -> np.ndarray:
         """The next ``count`` frames as float32; silence while paused; wraps a loop; ends at the end."""
         synth = self.synth
-        if synth is None or not self.playing:
+        if synth is None or not self.playing or count <= 0:
             return np.zeros((count, 2), np.float32)
         blocks, left = [], count
         while left:
