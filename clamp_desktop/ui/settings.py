@@ -28,6 +28,7 @@ class Option:
     minimum: float = 0
     maximum: float = 1_000_000
     page: str = "General"          # the settings dialog's tab; "" keeps it off the dialog
+    file_filter: str = ""          # a file path, chosen with a file dialog showing these files
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -54,7 +55,8 @@ OPTIONS: tuple[Option, ...] = (
            minimum=-1, maximum=1, page="Search"),
     Option("viewer/thumbnail_width", int, 52, "Thumbnail width (pixels)", minimum=32, maximum=256, page="Viewer"),
     Option("sound/soundfont", str, "", "SoundFont",
-           "An .sf2 or .sf3 file for playback (empty: the downloaded one, else the system's).", page="Sound"),
+           "An .sf2 or .sf3 file for playback (empty: the downloaded one, else the system's).", page="Sound",
+           file_filter="SoundFonts (*.sf2 *.sf3)"),
     Option("sound/volume", float, 0.8, "Volume", minimum=0, maximum=1, page=""),
     Option("first_run/done", bool, False, "First run finished", page=""),
 )
