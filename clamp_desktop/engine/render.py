@@ -189,6 +189,13 @@ def flatten_svg(svg: str) -> str:
     _flatten_nested_svgs(root, width, height)
     for text in list(root.iter(_SVG + "text")):
         _flatten_text(text)
+    for note in root.iter(_SVG + "g"):
+        # The notehead gets an id of its own, so that a highlight can mark the head (a note's
+        # group also holds its stem, accidental and lyric syllable).
+        if note.get("class") == "note" and note.get("id"):
+            head = next((g for g in note if g.get("class") == "notehead"), None)
+            if head is not None and head.get("id") is None:
+                head.set("id", note.get("id") + "-head")
     for element in root.iter(_SVG + "*"):
         # Tiny takes one family name; "Times, serif" as a whole matches no font.
         family = element.get("font-family")

@@ -57,7 +57,8 @@ def _boxes(renderer: QSvgRenderer, svg: str, width: int, kind: str) -> dict:
     for element_id in re.findall(rf'<g id="([^"]+)" class="{kind}"', svg):   # as flatten_svg writes them
         if not renderer.elementExists(element_id):
             continue
-        bounds = renderer.transformForElement(element_id).mapRect(renderer.boundsOnElement(element_id))
+        part = element_id + "-head" if renderer.elementExists(element_id + "-head") else element_id
+        bounds = renderer.transformForElement(part).mapRect(renderer.boundsOnElement(part))
         boxes[element_id] = QRectF((bounds.x() - box.x()) * scale, (bounds.y() - box.y()) * scale,
                                    bounds.width() * scale, bounds.height() * scale)
     return boxes
