@@ -83,3 +83,11 @@ def test_a_missing_soundfont_is_one_line_error(tmp_path, corpus):
     assert result.exit_code != 0
     assert "does not exist" in str(result.exception)
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_a_tempo_of_zero_is_refused_in_one_line(tmp_path):
+    soundfont_or_skip()
+    result = CliRunner().invoke(cli, ["audio", str(write_melody(tmp_path)), "--out", str(tmp_path / "x.wav"),
+                                      "--tempo", "0"])
+    assert result.exit_code != 0 and "above 0" in str(result.exception)
+    assert not (tmp_path / "x.wav").exists()

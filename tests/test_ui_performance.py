@@ -89,3 +89,21 @@ def test_each_piece_reopens_at_its_last_page(qtbot, worker, corpus):
     view.hide()        # the page is saved as it turns; closing deletes the window (WA_DeleteOnClose)
     again = open_view(qtbot, worker, corpus)
     assert again.page == 3
+
+
+def test_the_viewer_opens_it_dark_and_two_up_as_last_left(qtbot, worker, corpus):
+    from clamp_desktop.ui.score_viewer import ScoreViewer
+
+    view = open_view(qtbot, worker, corpus)
+    press(qtbot, view, Qt.Key.Key_D)
+    press(qtbot, view, Qt.Key.Key_2)
+    view.hide()
+    viewer = ScoreViewer(worker)
+    qtbot.addWidget(viewer)
+    viewer.show_piece({"id": 1, "path": str(corpus.root / PIECE), "tune": 0, "title": "Prayer"})
+    again = viewer.perform()
+    qtbot.addWidget(again)
+    assert again.dark and again.two_pages and again.isFullScreen()
+    with qtbot.waitSignal(again.pageShown, timeout=30_000):
+        pass
+    again.hide()

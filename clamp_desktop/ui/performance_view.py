@@ -64,10 +64,15 @@ class PerformanceView(QWidget):
 
     def set_dark(self, dark: bool) -> None:
         self.dark = dark
-        self._apply_look()
+        self._look_changed()
 
     def set_two_pages(self, two: bool) -> None:
         self.two_pages = two
+        self._look_changed()
+
+    def _look_changed(self) -> None:
+        if self.state is not None:
+            self.state.set_reading_look(self.dark, self.two_pages)
         self._apply_look()
 
     def turn(self, pages: int) -> None:

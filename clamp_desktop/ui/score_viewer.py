@@ -355,14 +355,17 @@ class ScoreViewer(QWidget):
             self.playback.piece_changed()
             self._request()
 
-    def perform(self, dark: bool = False):
-        """Open the piece full screen for reading at the instrument (None when no piece is shown)."""
+    def perform(self):
+        """Open the piece full screen for reading at the instrument, dark or light and with one or two
+        pages as last left (None when no piece is shown)."""
         from .performance_view import PerformanceView
         from .settings import WindowState
 
         if self.piece is None:
             return None
-        view = PerformanceView(self.worker, self.piece, WindowState(), dark=dark)
+        state = WindowState()
+        dark, two_pages = state.reading_look()
+        view = PerformanceView(self.worker, self.piece, state, dark=dark, two_pages=two_pages)
         view.showFullScreen()
         view.setFocus()
         return view

@@ -141,3 +141,13 @@ class WindowState:
     def set_last_page(self, path: str, tune: int, page: int) -> None:
         self._store.setValue(self._reading_key(path, tune), int(page))
         self._store.sync()
+
+    def reading_look(self) -> tuple[bool, bool]:
+        """(dark, two pages) as the performance view was last left."""
+        return tuple(str(self._store.value(f"reading_look/{name}", False)).lower() == "true"
+                     for name in ("dark", "two_pages"))
+
+    def set_reading_look(self, dark: bool, two_pages: bool) -> None:
+        self._store.setValue("reading_look/dark", bool(dark))
+        self._store.setValue("reading_look/two_pages", bool(two_pages))
+        self._store.sync()
