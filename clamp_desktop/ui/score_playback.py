@@ -37,17 +37,18 @@ class PlaybackBar(QWidget):
         self.time_label = QLabel("0:00")
         self.parts_button = QToolButton(text="Parts", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
         self.parts_button.setMenu(QMenu(self.parts_button))
-        self.volume = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, maximumWidth=90)
+        self.volume = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, maximumWidth=80)
         self.volume.setToolTip("Volume")
+        for widget in (self.buttons["play"], self.buttons["stop"], self.time_label, self.buttons["slower"],
+                       self.tempo_label, self.buttons["faster"], self.buttons["loop"], self.parts_button,
+                       self.volume):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        # News goes on a line of its own (the viewer places it), so the controls stay narrow.
         self.message = QLabel(wordWrap=True)
         self.download_button = QPushButton(icon("save"), "Download a SoundFont")
         self.download_button.hide()
-        for widget in (self.buttons["play"], self.buttons["stop"], self.time_label, self.buttons["slower"],
-                       self.tempo_label, self.buttons["faster"], self.buttons["loop"], self.parts_button,
-                       QLabel(pixmap=icon("volume").pixmap(16, 16)), self.volume):
-            layout.addWidget(widget)
-        layout.addWidget(self.message, 1)
-        layout.addWidget(self.download_button)
+        self.message.hide()
 
 
 class ScorePlayback(QObject):
@@ -128,7 +129,8 @@ class ScorePlayback(QObject):
             soundfont = None
             self.say(str(exc))
         self._play_when_ready = play
-        self.bar.message.setText("Preparing the sound…" if soundfont else self.bar.message.text())
+        if soundfont:
+            self.say("Preparing the sound…")
         self._job = self.viewer.worker.render("Preparing the sound", prepare_playback, piece["path"],
                                               piece.get("tune") or 0, str(soundfont) if soundfont else None,
                                               self.viewer.view)
@@ -162,6 +164,7 @@ class ScorePlayback(QObject):
 
     def say(self, text: str, download: bool = False) -> None:
         self.bar.message.setText(text)
+        self.bar.message.setVisible(bool(text))
         self.bar.download_button.setVisible(download)
 
     # --- controls -------------------------------------------------------------------
@@ -282,7 +285,7 @@ class ScorePlayback(QObject):
         threading.Thread(target=run, name="soundfont-download", daemon=True).start()
 
     def _download_progress(self, done: int, total: int) -> None:
-        self.bar.message.setText(f"Downloading the SoundFont: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        self.say(f"Downloading the SoundFont: {done / 1e6:.1f} of {total / 1e6:.1f} MB", download=True)
 
     def _download_ended(self, error: str) -> None:
         self.bar.download_button.setEnabled(True)

@@ -120,6 +120,7 @@ class ScoreViewer(QWidget):
         self.zoom_box.textActivated.connect(self.set_zoom)
         bar.addWidget(self.zoom_box)
         bar.addWidget(self._button("zoom_in"))
+        options = QHBoxLayout()
         self.part_box = QComboBox(toolTip="Show one part")
         self.part_box.addItem("All parts")
         self.part_box.activated.connect(lambda index: self.set_view(part=index))
@@ -127,10 +128,8 @@ class ScoreViewer(QWidget):
         self.transpose_box.addItems([f"{n:+d}" if n else "Concert" for n in range(-12, 13)])
         self.transpose_box.setCurrentIndex(12)
         self.transpose_box.activated.connect(lambda index: self.set_view(semitones=index - 12))
-        bar.addWidget(self.part_box)
-        bar.addWidget(self.transpose_box)
-        bar.addWidget(self._button("perform"))
-        bar.addWidget(self._menu_button())
+        for widget in (self.part_box, self.transpose_box, self._button("perform"), self._menu_button()):
+            options.addWidget(widget)
         # One label shows the page, or a message in its place; the scroll area never hides,
         # so its size (what "fit width" fits) stays the same either way.
         self.page_label = PageLabel()
@@ -148,6 +147,12 @@ class ScoreViewer(QWidget):
 
         self.playback = ScorePlayback(self, self.settings)
         layout.addWidget(self.playback.bar)
+        options.addStretch(1)
+        layout.addLayout(options)
+        news = QHBoxLayout()
+        news.addWidget(self.playback.bar.message, 1)
+        news.addWidget(self.playback.bar.download_button)
+        layout.addLayout(news)
         layout.addWidget(self.scroll, 1)
 
     def _make_actions(self) -> dict[str, QAction]:
