@@ -68,3 +68,27 @@ def test_an_unknown_piece_id_is_one_line_error(tmp_path):
                                       "--db", str(tmp_path / "lib.db")])
     assert result.exit_code != 0
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_library_piece_is_named_by_its_id(tmp_path, corpus, tiny_checkpoint):
+    import shutil
+
+    folder = tmp_path / "scores"
+    folder.mkdir()
+    shutil.copy(corpus.root / "bach/bwv66.6.mxl", folder)
+    db = str(tmp_path / "library.db")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["index", str(folder), "--db", db, "--model", str(tiny_checkpoint),
+                                 "--device", "cpu", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    from clamp_desktop.store import Library
+
+    with Library(db, readonly=True) as library:
+        (piece,) = library.pieces()
+    result = runner.invoke(cli, ["midi", str(piece["id"]), "--db", db, "--out", str(tmp_path / "a.mid")],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert len(midi_parts((tmp_path / "a.mid").read_bytes())) == 4
+    result = runner.invoke(cli, ["pdf", str(piece["id"]), "--db", db, "--out", str(tmp_path / "a.pdf")],
+                           catch_exceptions=False)
+    assert result.exit_code == 0 and "(1 page)" in result.output

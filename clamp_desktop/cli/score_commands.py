@@ -138,4 +138,4 @@ def pdf(score_or_id, out, db_path):
     renderer.load(path, tune)
     svgs = [renderer.page_svg(page) for page in range(1, renderer.page_count + 1)]
     write_pdf(svgs, out, title=Path(path).stem)
-    click.echo(f"wrote {out} ({len(svgs)} pages)")
+    click.echo(f"wrote {out} ({len(svgs)} page{'' if len(svgs) == 1 else 's'})")
