@@ -19,6 +19,7 @@ from ..engine.playback import Playable, prepare_playback
 from .icons import icon
 
 SPEED_STEP = 1.1
+PREFETCH_S = 3.0            # the next page is drawn this long before playback reaches it
 
 
 class PlaybackBar(QWidget):
@@ -234,6 +235,9 @@ class ScorePlayback(QObject):
         page = timemap.page_at(seconds)
         if page != self.viewer.page:
             self.viewer.go_to(page)
+        coming = timemap.page_at(seconds + PREFETCH_S)
+        if coming != page:
+            self.viewer.prefetch(coming)      # drawn before the turn, so the turn is instant
         self.viewer.set_highlight(timemap.notes_at(seconds))
         self.bar.time_label.setText(f"{int(seconds) // 60}:{int(seconds) % 60:02d}")
 

@@ -74,6 +74,7 @@ class ScoreViewer(QWidget):
         self.message = ""
         self._cache: OrderedDict = OrderedDict()
         self.view = ViewOptions()
+        self._prefetching: int | None = None
         self._job = None
         self._shown_image = None
         self.shown: RenderedPage | None = None
@@ -304,6 +305,25 @@ class ScoreViewer(QWidget):
                                        False, self.view)
         self._job.returned.connect(self._arrived)      # a bound slot: gone with the viewer
         self._job.errored.connect(self._failed)
+
+    def prefetch(self, page: int) -> None:
+        """Draw a page ahead into the cache (playback does, before it turns there)."""
+        if self.piece is None or not 1 <= page <= max(self.pages, 1) or page == self._prefetching:
+            return
+        path, tune = self.piece["path"], self.piece.get("tune") or 0
+        width, ratio = self._target_width(), self.devicePixelRatioF()
+        if (path, tune, page, width, ratio, self.view) in self._cache:
+            return
+        self._prefetching = page
+        job = self.worker.render("Rendering the score", render_page, path, tune, page, width, ratio, False, self.view)
+        job.returned.connect(self._keep)
+
+    def _keep(self, result: RenderedPage) -> None:
+        self._prefetching = None
+        key = (result.path, result.tune, result.page, result.width, result.image.devicePixelRatio(), result.view)
+        self._cache[key] = result
+        while len(self._cache) > CACHED_PAGES:
+            self._cache.popitem(last=False)
 
     def _arrived(self, result: RenderedPage) -> None:
         key = (result.path, result.tune, result.page, result.width, result.image.devicePixelRatio(), result.view)
