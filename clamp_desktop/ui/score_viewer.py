@@ -208,7 +208,7 @@ class ScoreViewer(QWidget):
         self.piece = piece
         self.page, self.pages = page, 0
         self._shown_image = None
-        self.shown, self.highlighted = None, frozenset()
+        self.shown, self.highlighted, self._prefetching = None, frozenset(), None
         self.view = ViewOptions()
         self.transpose_box.setCurrentIndex(12)
         self.playback.piece_changed()
