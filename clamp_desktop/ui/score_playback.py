@@ -112,6 +112,7 @@ class ScorePlayback(QObject):
         if self.player is not None:
             self.player.load(None)
         self.playable, self.loop_bars = None, []
+        self._apply_loop()
         self.viewer.set_highlight(frozenset())
         self.bar.time_label.setText("0:00")
         self._fill_parts([])
@@ -148,6 +149,7 @@ class ScorePlayback(QObject):
             self.say(playable.problem, download=playable.problem.startswith("No SoundFont"))
         else:
             self._ensure_player().load(playable.synth)
+            self._apply_loop()
             self.say(self.player.problem)
             if self._play_when_ready and not self.player.problem:
                 self.player.play()
