@@ -20,15 +20,19 @@ A4_MM = (210.0, 297.0)
 
 
 def ensure_gui_application():
-    """The running QGuiApplication, or an offscreen one for command-line use."""
+    """The running Qt application, or an offscreen one for command-line use.
+
+    A QApplication (not a bare QGuiApplication), so that widgets made later in
+    the same process, the GUI's or a test's, still find the application they need.
+    """
     import os
 
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
-    app = QGuiApplication.instance()
+    app = QApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
+        app = QApplication([])
     return app
 
 
