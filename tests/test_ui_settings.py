@@ -69,3 +69,23 @@ def test_the_dialog_edits_the_declared_options(qtbot, tmp_path):
     assert dialog.applied == {"watch/enabled": False, "similar/min_cosine": 0.5}
     assert removed == ["/music/scores"] and dialog.folder_list.count() == 0
     assert Settings(tmp_path / "settings.ini").get("watch/enabled") is False
+
+
+def test_the_soundfont_is_chosen_in_settings_and_used_by_the_cli(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QLineEdit
+
+    from clamp_desktop.cli.score_commands import _chosen_soundfont
+    from clamp_desktop.engine.soundfonts import find_soundfont
+
+    font = tmp_path / "mine.sf2"
+    font.write_bytes(b"RIFF")
+    settings = Settings()
+    dialog = SettingsDialog(settings, [])
+    qtbot.addWidget(dialog)
+    editor = dialog.editors["sound/soundfont"]
+    assert isinstance(editor, QLineEdit) and editor.actions(), "no file chooser next to the SoundFont field"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args: (str(font), "")))
+    editor.actions()[0].trigger()
+    dialog.accept()
+    assert dialog.applied == {"sound/soundfont": str(font)}
+    assert find_soundfont(_chosen_soundfont(), folders=[]) == font

@@ -30,8 +30,56 @@ _PAGE_OPTIONS = {
     "pageWidth": 2100, "pageHeight": 2970, "scale": 40, "pageMarginLeft": 80, "pageMarginRight": 80,
     "pageMarginTop": 60, "pageMarginBottom": 60, "footer": "none", "header": "auto",
     "breaks": "auto", "svgViewBox": False, "adjustPageHeight": False,
+    "xmlIdChecksum": True,      # the same ids on every load, so a timemap matches any later page
 }
 VEROVIO_SUFFIXES = (".mxl", ".musicxml", ".xml", ".abc", ".krn", ".mei")
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """How a piece is shown: transposed (a Verovio interval such as "M2" or "-m3") and/or one part only
+    (1-based, MusicXML; 0 shows every part)."""
+
+    transpose: str = ""
+    part: int = 0
+
+
+TRANSPOSITIONS = {0: "", 1: "m2", 2: "M2", 3: "m3", 4: "M3", 5: "P4", 6: "A4", 7: "P5", 8: "m6", 9: "M6",
+                  10: "m7", 11: "M7", 12: "P8"}
+
+
+def interval_for(semitones: int) -> str:
+    """Verovio's transpose value for a shift in semitones (-12..12), '' for none."""
+    name = TRANSPOSITIONS[abs(semitones)]
+    return f"-{name}" if semitones < 0 and name else name
+
+
+def one_part(musicxml: str, part: int) -> str:
+    """A partwise MusicXML score reduced to its ``part``-th part (1-based)."""
+    parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+    root = etree.fromstring(musicxml.encode("utf-8"), parser)
+    parts = root.findall("part")
+    if not 1 <= part <= len(parts):
+        raise RenderError(f"The score has {len(parts)} parts; there is no part {part}.")
+    keep = parts[part - 1].get("id")
+    for element in parts:
+        if element.get("id") != keep:
+            root.remove(element)
+    part_list = root.find("part-list")
+    for entry in part_list.findall("score-part") if part_list is not None else []:
+        if entry.get("id") != keep:
+            part_list.remove(entry)
+    for group in part_list.findall("part-group") if part_list is not None else []:
+        part_list.remove(group)
+    return etree.tostring(root, encoding="unicode")
+
+
+def part_names(musicxml: str) -> list[str]:
+    """The names of a partwise MusicXML score's parts, in order."""
+    parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+    root = etree.fromstring(musicxml.encode("utf-8"), parser)
+    names = {entry.get("id"): (entry.findtext("part-name") or "").strip() for entry in root.iter("score-part")}
+    return [names.get(p.get("id")) or f"Part {n}" for n, p in enumerate(root.findall("part"), 1)]
 
 
 @dataclass(frozen=True)
@@ -41,6 +89,7 @@ class RenderedScore:
     path: str
     tune: int
     pages: int
+    parts: tuple = ()        # part names (MusicXML), for choosing one
 
 
 def _number(value: str | None, default: float) -> float:
@@ -140,6 +189,13 @@ def flatten_svg(svg: str) -> str:
     _flatten_nested_svgs(root, width, height)
     for text in list(root.iter(_SVG + "text")):
         _flatten_text(text)
+    for note in root.iter(_SVG + "g"):
+        # The notehead gets an id of its own, so that a highlight can mark the head (a note's
+        # group also holds its stem, accidental and lyric syllable).
+        if note.get("class") == "note" and note.get("id"):
+            head = next((g for g in note if g.get("class") == "notehead"), None)
+            if head is not None and head.get("id") is None:
+                head.set("id", note.get("id") + "-head")
     for element in root.iter(_SVG + "*"):
         # Tiny takes one family name; "Times, serif" as a whole matches no font.
         family = element.get("font-family")
@@ -200,33 +256,37 @@ class ScoreRenderer:
         self._toolkit = new_toolkit()
         self._options = dict(_PAGE_OPTIONS, **(options or {}))
         self._toolkit.setOptions(self._options)
-        self._loaded: tuple[str, int, int] | None = None   # (path, tune, mtime_ns)
+        self._loaded: tuple | None = None   # (path, tune, mtime_ns, ViewOptions)
         self._pages = 0
+        self._parts: tuple = ()
         self._cache: OrderedDict = OrderedDict()
         self._cache_pages = cache_pages
 
-    def load(self, path: str | Path, tune: int = 0) -> RenderedScore:
-        """Lay out one piece (no-op when it is already loaded and unchanged)."""
+    def load(self, path: str | Path, tune: int = 0, view: ViewOptions = ViewOptions()) -> RenderedScore:
+        """Lay out one piece as ``view`` says (no-op when it is already loaded so and unchanged)."""
         path = Path(path)
         try:
-            key = (str(path), tune, path.stat().st_mtime_ns)
+            key = (str(path), tune, path.stat().st_mtime_ns, view)
         except OSError as exc:
             raise RenderError(f"The score {path.name} cannot be read: {exc.strerror or exc}.") from exc
         if key == self._loaded:
-            return RenderedScore(str(path), tune, self._pages)
+            return RenderedScore(str(path), tune, self._pages, self._parts)
         try:
             data, fmt = _score_data(path, tune)
-        except ClampDesktopError as exc:
+            self._parts = tuple(part_names(data)) if fmt == "musicxml" else ()
+            if view.part and fmt == "musicxml":
+                data = one_part(data, view.part)
+        except (ClampDesktopError, etree.XMLSyntaxError) as exc:
             raise RenderError(f"{path.name} cannot be shown: {exc}") from exc
         self._loaded = None
-        self._toolkit.setOptions({"inputFrom": fmt or "auto"})
+        self._toolkit.setOptions({"inputFrom": fmt or "auto", "transpose": view.transpose})
         if not self._toolkit.loadData(data) or self._toolkit.getPageCount() < 1:
             raise RenderError(f"Verovio cannot lay out {path.name}; the file may be damaged or unusual.")
         self._loaded, self._pages = key, self._toolkit.getPageCount()
         if 'class="measure' not in self.page_svg(1):
             self._loaded = None
             raise RenderError(f"{path.name} holds no music that Verovio can show.")
-        return RenderedScore(str(path), tune, self._pages)
+        return RenderedScore(str(path), tune, self._pages, self._parts)
 
     @property
     def page_count(self) -> int:
@@ -247,3 +307,50 @@ class ScoreRenderer:
         if len(self._cache) > self._cache_pages:
             self._cache.popitem(last=False)
         return svg
+
+    def midi(self) -> bytes:
+        """The loaded piece as a Standard MIDI File (Verovio's rendering, one track per part)."""
+        import base64
+
+        if not self._loaded:
+            raise RenderError("No score is loaded.")
+        return base64.b64decode(self._toolkit.renderToMIDI())
+
+    def timemap(self) -> list[dict]:
+        """Verovio's timemap: {tstamp ms, on/off note ids, measureOn} plus the page of each entry."""
+        if not self._loaded:
+            raise RenderError("No score is loaded.")
+        entries = self._toolkit.renderToTimemap({"includeMeasures": True, "includeRests": False})
+        # Each entry's page is its bar's page.  Verovio's getPageWithElement searches from the
+        # start every time (14 s for a 20-page quartet); reading the bar ids off each page is ~1 s.
+        bar_page = {}
+        for page in range(1, self._pages + 1):
+            for bar in re.findall(r'<g id="([^"]+)" class="measure"', self._toolkit.renderToSVG(page)):
+                bar_page.setdefault(bar, page)
+        page = 1
+        for entry in entries:
+            page = bar_page.get(entry.get("measureOn"), page)
+            entry["page"] = page
+        return entries
+
+
+def recolor_svg(svg: str, ink: str, paper: str) -> str:
+    """The page drawn in ``ink`` on ``paper``, by changing the SVG's own colours (dark mode).
+
+    Verovio draws in ``currentColor`` (the root's ``color``) and in the SVG default
+    fill, black; both are set on the root, and a page-sized ``paper`` rectangle goes
+    under everything, so notes, lines and texts all change and nothing is inverted.
+    """
+    parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+    root = etree.fromstring(svg.encode("utf-8"), parser)
+    root.set("color", ink)
+    root.set("fill", ink)
+    for element in root.iter(_SVG + "*"):
+        for name in ("fill", "stroke", "color"):
+            if element is not root and element.get(name) in ("black", "#000", "#000000"):
+                element.set(name, ink)
+    box = root.get("viewBox", "0 0 2100 2970").split()
+    paper_rect = etree.Element(_SVG + "rect", x=box[0], y=box[1], width=box[2], height=box[3], fill=paper)
+    defs = root.find(_SVG + "defs")
+    root.insert(0 if defs is None else list(root).index(defs) + 1, paper_rect)
+    return etree.tostring(root, encoding="unicode")

@@ -23,6 +23,12 @@ _STANDARD = {
     "remove": QStyle.StandardPixmap.SP_TrashIcon,
     "add": QStyle.StandardPixmap.SP_FileDialogNewFolder,
     "accept": QStyle.StandardPixmap.SP_DialogApplyButton,
+    "play": QStyle.StandardPixmap.SP_MediaPlay,
+    "pause": QStyle.StandardPixmap.SP_MediaPause,
+    "stop": QStyle.StandardPixmap.SP_MediaStop,
+    "volume": QStyle.StandardPixmap.SP_MediaVolume,
+    "perform": QStyle.StandardPixmap.SP_TitleBarMaxButton,
+    "save": QStyle.StandardPixmap.SP_DialogSaveButton,
 }
 
 

@@ -144,7 +144,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         column.addWidget(self.search_bar)
         column.addLayout(info)
         column.addWidget(self.table, 1)
-        self.viewer = ScoreViewer(self.worker)
+        self.viewer = ScoreViewer(self.worker, settings=self.settings)
         self.viewer.setObjectName("scoreViewer")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -247,7 +247,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         view = bar.addMenu("&View")
         view.addAction(self.actions_by_name["focus_viewer"])
         for name in ("first", "previous", "next", "last", None, "zoom_in", "zoom_out", "fit_width", "fit_page",
-                     "actual_size"):
+                     "actual_size", None, "perform", "print", "save_pdf", "save_midi"):
             if name is None:
                 view.addSeparator()
             else:
@@ -299,6 +299,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
     def closeEvent(self, event) -> None:
         self.sharing.stop()
         self.save_window_state()
+        self.viewer.playback.shutdown()
         self._close_library()
         super().closeEvent(event)
 

@@ -28,6 +28,7 @@ class Option:
     minimum: float = 0
     maximum: float = 1_000_000
     page: str = "General"          # the settings dialog's tab; "" keeps it off the dialog
+    file_filter: str = ""          # a file path, chosen with a file dialog showing these files
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -57,6 +58,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("similar/min_cosine", float, -1.0, "Hide similar pieces below cosine",
            minimum=-1, maximum=1, page="Search"),
     Option("viewer/thumbnail_width", int, 52, "Thumbnail width (pixels)", minimum=32, maximum=256, page="Viewer"),
+    Option("sound/soundfont", str, "", "SoundFont",
+           "An .sf2 or .sf3 file for playback (empty: the downloaded one, else the system's).", page="Sound",
+           file_filter="SoundFonts (*.sf2 *.sf3)"),
+    Option("sound/volume", float, 0.8, "Volume", minimum=0, maximum=1, page=""),
     Option("first_run/done", bool, False, "First run finished", page=""),
     Option("share/port", int, 8765, "Port for sharing the library", minimum=0, maximum=65535, page=""),
     Option("share/password_hash", str, "", "Password for sharing (its scrypt hash only)", page=""),
@@ -130,4 +135,31 @@ class WindowState:
 
     def save(self, key: str, value: QByteArray) -> None:
         self._store.setValue(key, value)
+        self._store.sync()
+
+    @staticmethod
+    def _reading_key(path: str, tune: int) -> str:
+        import hashlib
+
+        return "reading/" + hashlib.sha1(f"{path}#{tune}".encode()).hexdigest()[:16]   # paths hold '/'
+
+    def last_page(self, path: str, tune: int = 0) -> int:
+        """The page a piece was left open at in the performance view (1 when never)."""
+        try:
+            return max(int(self._store.value(self._reading_key(path, tune), 1)), 1)
+        except (TypeError, ValueError):
+            return 1
+
+    def set_last_page(self, path: str, tune: int, page: int) -> None:
+        self._store.setValue(self._reading_key(path, tune), int(page))
+        self._store.sync()
+
+    def reading_look(self) -> tuple[bool, bool]:
+        """(dark, two pages) as the performance view was last left."""
+        return tuple(str(self._store.value(f"reading_look/{name}", False)).lower() == "true"
+                     for name in ("dark", "two_pages"))
+
+    def set_reading_look(self, dark: bool, two_pages: bool) -> None:
+        self._store.setValue("reading_look/dark", bool(dark))
+        self._store.setValue("reading_look/two_pages", bool(two_pages))
         self._store.sync()

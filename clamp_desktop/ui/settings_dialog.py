@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-    QLineEdit, QListWidget, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+    QLineEdit, QListWidget, QPushButton, QSpinBox, QStyle, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from .icons import icon
@@ -23,7 +23,19 @@ def editor_for(option: Option) -> QWidget:
         return QSpinBox(minimum=int(option.minimum), maximum=int(option.maximum))
     if option.type is float:
         return QDoubleSpinBox(minimum=option.minimum, maximum=option.maximum, decimals=2, singleStep=0.05)
-    return QLineEdit()
+    editor = QLineEdit()
+    if option.file_filter:
+        browse = editor.addAction(editor.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon),
+                                  QLineEdit.ActionPosition.TrailingPosition)
+        browse.setToolTip("Choose a file…")
+        browse.triggered.connect(lambda: _choose_file(editor, option))
+    return editor
+
+
+def _choose_file(editor: QLineEdit, option: Option) -> None:
+    chosen, _ = QFileDialog.getOpenFileName(editor, option.title, editor.text(), option.file_filter)
+    if chosen:
+        editor.setText(chosen)
 
 
 def editor_value(editor: QWidget):
