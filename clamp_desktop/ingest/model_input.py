@@ -1,0 +1,75 @@
+"""A score or MIDI file -> what a given model reads (``model.reads``).
+
+* ``clamp-abc`` (CLaMP v1 and the bundled model): v1's filtered ABC, from
+  MusicXML (repaired when xml2abc stops), or from a MIDI file's notation.
+* ``clamp3`` / ``clamp2``: interleaved ABC from MusicXML, MTF from MIDI.
+
+Fallbacks where the reference pipeline drops a file (documented in
+docs/models.md): a score the interleaver rejects (voices with different bar
+counts, chords it cannot align) is read as xml2abc's standard ABC, voice after
+voice; the vector then differs from what a model trained on interleaved ABC
+expects, so the ``note`` says so.  Everything else raises ConversionError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ConversionError
+from .musicxml import MUSICXML_SUFFIXES, read_musicxml_bytes
+
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    text: str                 # the model's input text
+    note: str | None = None   # how it was obtained when not the reference's way
+
+
+def _read_score(path: Path) -> bytes:
+    try:
+        return read_musicxml_bytes(path)
+    except OSError as exc:
+        raise ConversionError(f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+def clamp3_input(path: Path, family: str) -> ModelInput:
+    from .interleave import STANDARD_ABC_NOTE, musicxml_to_interleaved_abc
+    from .mtf import CLAMP2_SKIPPED, SKIPPED_META, midi_to_mtf
+
+    suffix = path.suffix.lower()
+    if suffix in MIDI_SUFFIXES:
+        try:
+            return ModelInput(midi_to_mtf(path, CLAMP2_SKIPPED if family == "clamp2" else SKIPPED_META))
+        except (OSError, ValueError, EOFError, KeyError, IndexError) as exc:
+            raise ConversionError(f"not a readable MIDI file ({exc})"[:300]) from exc
+    if suffix in MUSICXML_SUFFIXES:
+        abc, interleaved = musicxml_to_interleaved_abc(_read_score(path), path.stem)
+        return ModelInput(abc, None if interleaved else STANDARD_ABC_NOTE)
+    if suffix in (".abc", ".mtf"):   # already the model's input, as the reference's extractor takes it
+        return ModelInput(path.read_text(encoding="utf-8"))
+    raise ConversionError(f"{suffix or 'no extension'}: neither a MusicXML nor a MIDI file")
+
+
+def v1_input(path: Path) -> ModelInput:
+    from .convert import convert_for_library
+
+    suffix = path.suffix.lower()
+    if suffix in MIDI_SUFFIXES:
+        from .midi import midi_to_musicxml_bytes
+        data = midi_to_musicxml_bytes(path)
+        return ModelInput(convert_for_library(data, path.stem).abc, "read through its notation (music21)")
+    if suffix not in MUSICXML_SUFFIXES:
+        raise ConversionError(f"{suffix or 'no extension'}: neither a MusicXML nor a MIDI file")
+    conversion = convert_for_library(_read_score(path), path.stem)
+    return ModelInput(conversion.abc, conversion.repair_note)
+
+
+def model_input(path: str | Path, reads: str) -> ModelInput:
+    """What a model that ``reads`` this kind of input takes from ``path``."""
+    path = Path(path)
+    if reads in ("clamp3", "clamp2"):
+        return clamp3_input(path, reads)
+    return v1_input(path)
