@@ -47,6 +47,8 @@ def model_folder(name_or_folder: str | Path, tqdm_class=None) -> tuple[str, Path
     name, entry = resolve_model(name_or_folder)
     if entry is None:
         return name, Path(name if Path(name).is_dir() else name.removesuffix(WHOLE_PIECES_SUFFIX))
+    if entry.family in ("clamp3", "clamp2"):
+        return name, clamp3_files(entry, tqdm_class)[0]
     if entry.is_bundled:
         folder = bundled_model_dir(entry)
         if not (folder / "config.json").exists():
@@ -94,10 +96,16 @@ def _load_clamp3(name_or_folder: str | Path, device, tqdm_class=None):
 
     name, entry = resolve_model(name_or_folder)
     if entry is not None and entry.family in ("clamp3", "clamp2"):
-        weights = hub.fetch_pinned(entry.repo_id, entry.files[0].name, tqdm_class)
-        tokenizer = hub.fetch_pinned_folder(entry.text_tokenizer_repo, XLMR_TOKENIZER_FILES, tqdm_class,
-                                            optional=("tokenizer_config.json", "sentencepiece.bpe.model"))
-        return load_clamp3(weights.parent, name, pick_device(device), tokenizer_folder=tokenizer)
+        folder, tokenizer = clamp3_files(entry, tqdm_class)
+        return load_clamp3(folder, name, pick_device(device), tokenizer_folder=tokenizer)
     if entry is None and is_clamp3_folder(Path(name)):
         return load_clamp3(Path(name), name, pick_device(device))
     return None
+
+
+def clamp3_files(entry: ModelEntry, tqdm_class=None) -> tuple[Path, Path]:
+    """(folder holding the published .pth, folder holding XLM-R's tokenizer), downloaded and pinned on first use."""
+    weights = hub.fetch_pinned(entry.repo_id, entry.files[0].name, tqdm_class)
+    tokenizer = hub.fetch_pinned_folder(entry.text_tokenizer_repo, XLMR_TOKENIZER_FILES, tqdm_class,
+                                        optional=("tokenizer_config.json", "sentencepiece.bpe.model"))
+    return weights.parent, tokenizer
