@@ -53,6 +53,34 @@ def clamp3_input(path: Path, family: str) -> ModelInput:
     raise ConversionError(f"{suffix or 'no extension'}: neither a MusicXML nor a MIDI file")
 
 
+def _notation_input(path: Path, tune: int, family: str) -> ModelInput:
+    """ABC, kern and MEI files: the notation music21 reads, as MusicXML, then the model's own path."""
+    import tempfile
+
+    from .formats import abc_tune_to_musicxml, read_text, score_file_to_musicxml, split_abc_tunes
+    from .score import MUSIC21_FORMATS
+
+    if path.suffix.lower() == ".abc":
+        data = abc_tune_to_musicxml(split_abc_tunes(read_text(path))[tune])
+    else:
+        _, data = score_file_to_musicxml(path, MUSIC21_FORMATS[path.suffix.lower()])
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / f"{path.stem}.musicxml"
+        copy.write_bytes(data)
+        item = clamp3_input(copy, family)
+    return ModelInput(item.text, "read through its notation (music21)" + (f"; {item.note}" if item.note else ""))
+
+
+def piece_input(path: str | Path, tune: int, reads: str, stored_abc: str) -> ModelInput:
+    """What a model reads of one library piece: the stored ABC for ABC models, else from its file."""
+    path = Path(path)
+    if reads not in ("clamp3", "clamp2"):
+        return ModelInput(stored_abc)
+    if path.suffix.lower() in MUSICXML_SUFFIXES + MIDI_SUFFIXES:
+        return clamp3_input(path, reads)
+    return _notation_input(path, tune, reads)
+
+
 def v1_input(path: Path) -> ModelInput:
     from .convert import convert_for_library
 

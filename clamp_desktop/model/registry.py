@@ -207,3 +207,15 @@ def resolve_model(name_or_folder: str | Path) -> tuple[str, ModelEntry | None]:
     raise ModelUnavailableError(
         f"'{text}' is neither a known model ({known}) nor a checkpoint folder."
     )
+
+
+def model_reads(name_or_folder: str | Path) -> str:
+    """What the named model reads, without loading it: ``clamp3``/``clamp2`` or ``clamp-abc`` (v1, bundled)."""
+    text = str(name_or_folder).removesuffix(WHOLE_PIECES_SUFFIX)
+    entry = REGISTRY.get(text)
+    if entry is not None:
+        return entry.family if entry.family in ("clamp3", "clamp2") else "clamp-abc"
+    for family in ("clamp3", "clamp2"):
+        if Path(text).is_dir() and any(Path(text).glob(f"weights_{family}_*.pth")):
+            return family
+    return "clamp-abc"

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
-from ..engine.render import page_size
+from ..engine.render import conversion_label, page_size
 from .icons import icon
 from .rasterize import page_image
 
@@ -268,7 +268,8 @@ class ScoreViewer(QWidget):
         self.page_box.setMaximum(max(result.pages, 1))
         self.page_box.setValue(result.page)
         self.page_box.blockSignals(False)
-        self.page_count_label.setText(f"/ {result.pages}")
+        converted = conversion_label(result.path)
+        self.page_count_label.setText(f"/ {result.pages}" + (f"  ({converted})" if converted else ""))
         self.pageShown.emit(result.page, result.pages)
 
     def _failed(self, message: str) -> None:
