@@ -71,3 +71,7 @@ def test_rule_5_1_segments_start_every_L_and_the_last_is_the_final_L_weighted_by
 def test_an_empty_item_cannot_be_patched():
     with pytest.raises(ValueError):
         m3_patches("")
+
+
+def test_fallback_a_last_line_holding_only_a_barline_gives_no_bar_where_the_reference_drops_the_file():
+    assert texts("K:C\nab|\n|") == ["K:C\n", "ab|\n"]

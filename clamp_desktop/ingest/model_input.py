@@ -82,22 +82,27 @@ def piece_input(path: str | Path, tune: int, reads: str, stored_abc: str) -> Mod
 
 
 def v1_input(path: Path) -> ModelInput:
-    from .convert import convert_for_library
+    """The library's own reading of a file (any supported format), its first piece."""
+    from .score import MIDI_SUFFIXES as NOTATION_FROM_MIDI
+    from .score import read_score
 
-    suffix = path.suffix.lower()
-    if suffix in MIDI_SUFFIXES:
-        from .midi import midi_to_musicxml_bytes
-        data = midi_to_musicxml_bytes(path)
-        return ModelInput(convert_for_library(data, path.stem).abc, "read through its notation (music21)")
-    if suffix not in MUSICXML_SUFFIXES:
-        raise ConversionError(f"{suffix or 'no extension'}: neither a MusicXML nor a MIDI file")
-    conversion = convert_for_library(_read_score(path), path.stem)
-    return ModelInput(conversion.abc, conversion.repair_note)
+    entry = read_score(path)[0]
+    if entry.abc is None:
+        raise ConversionError(entry.error or "the score converts to empty ABC")
+    note = "read through its notation (music21)" if path.suffix.lower() in NOTATION_FROM_MIDI else None
+    return ModelInput(entry.abc, entry.conversion_note or note)
+
+
+def model_input_text(path: str | Path, reads: str) -> str:
+    """``model_input(path, reads).text`` (a plain function for the converter pool)."""
+    return model_input(path, reads).text
 
 
 def model_input(path: str | Path, reads: str) -> ModelInput:
     """What a model that ``reads`` this kind of input takes from ``path``."""
     path = Path(path)
-    if reads in ("clamp3", "clamp2"):
+    if reads not in ("clamp3", "clamp2"):
+        return v1_input(path)
+    if path.suffix.lower() in MUSICXML_SUFFIXES + MIDI_SUFFIXES + (".abc", ".mtf"):
         return clamp3_input(path, reads)
-    return v1_input(path)
+    return _notation_input(path, 0, reads)
