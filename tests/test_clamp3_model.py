@@ -112,3 +112,16 @@ def test_the_registry_lists_clamp3_c2_and_clamp2_with_languages():
     assert REGISTRY["clamp3-c2"].repo_id == "sander-wood/clamp3"
     assert "100 languages" in REGISTRY["clamp3-c2"].languages
     assert REGISTRY["clamp2"].family == "clamp2"
+
+
+def test_the_int8_fast_path_applies_to_clamp3_within_cosine_0_99(clamp3):
+    from clamp_desktop.model.linalg import normalize
+    from clamp_desktop.model.precision import with_precision
+
+    fast = with_precision(clamp3, "fast")
+    assert type(fast) is type(clamp3) and fast.network is not clamp3.network
+    items = [piece(n) for n in (3, 12, 30)]
+    cos_music = (normalize(fast.encode_music(items)) * normalize(clamp3.encode_music(items))).sum(1)
+    texts = ["une pièce joyeuse pour piano", "ein Lied für Chor"]
+    cos_text = (normalize(fast.encode_text(texts)) * normalize(clamp3.encode_text(texts))).sum(1)
+    assert cos_music.min() >= 0.99 and cos_text.min() >= 0.99

@@ -102,6 +102,13 @@ class Clamp3Network(nn.Module):
     def music_proj(self) -> nn.Linear:   # the name the shared encoder code reads ``dim`` from
         return self.symbolic_proj
 
+    def transformer_slots(self) -> list[tuple[nn.Module, str]]:
+        """(owner, attribute) of each transformer, for the int8 fast path."""
+        return [(self.symbolic_model, "base"), (self, "text_model")]
+
+    def patch_embedding_module(self) -> nn.Linear:
+        return self.symbolic_model.patch_embedding
+
     def music_features(self, patches: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """[batch, patches, patch_size] ids and [batch, patches] mask -> [batch, dim], not normalised."""
         hidden = self.symbolic_model(patches, mask)
