@@ -26,6 +26,7 @@ import numpy as np
 from ..model.linalg import normalize
 from ..store import queries
 from .filters import Selection, parse_query, select
+from .languages import query_language_hint
 from .tagging import load_vocabularies, thresholds
 from .vectors import index_for
 
@@ -45,6 +46,7 @@ class SearchResult:
     total: int                   # candidates in all (every page)
     message: str | None = None
     ignored: list[str] = field(default_factory=list)   # filters that could not be read
+    hint: str | None = None      # e.g. an English-only model asked in another language
 
 
 class _QueryVectors:
@@ -88,7 +90,9 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
     if not len(index):
         return SearchResult([], 0, f"No piece has a vector from {model_name} yet; index the library "
                                    "with this model first.", selection.ignored)
-    return rank(library, index, query_vectors.get(model_name, query.text, load_model), selection, top, offset)
+    result = rank(library, index, query_vectors.get(model_name, query.text, load_model), selection, top, offset)
+    result.hint = query_language_hint(query.text, model_name)
+    return result
 
 
 def _listing(library, selection: Selection, top: int, offset: int) -> SearchResult:
