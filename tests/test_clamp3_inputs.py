@@ -124,3 +124,10 @@ def test_a_file_that_is_not_midi_is_reported_not_crashed(tmp_path):
     bad.write_bytes(b"not a midi file at all")
     with pytest.raises(ConversionError, match="MIDI"):
         model_input(bad, "clamp3")
+
+
+def test_rule_2_2a_lines_are_read_as_readlines_reads_them_split_on_newlines_only():
+    from clamp_desktop.ingest.interleave import read_lines
+
+    assert read_lines("a\x0cb\r\nc\rd\n") == ["a\x0cb\n", "c\n", "d\n"]
+    assert read_lines("a\nb") == ["a\n", "b"]

@@ -28,6 +28,15 @@ def universal_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_lines(text: str) -> list[str]:
+    """``readlines()`` of the text as the reference's intermediate file: split on "\\n" only, ends kept.
+
+    (``str.splitlines`` would also split on form feeds, \\x1c-\\x1e, \\x85 and U+2028/9.)
+    """
+    parts = universal_newlines(text).split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
 def _remove_quoted_barlines(lines: list[str], quote_re: str, barlines: list[str]) -> list[str]:
     """The reference's loop, quirk included: a changed line loses its ``\\"`` removal."""
     lines = list(lines)
@@ -50,7 +59,7 @@ def interleave_abc(abc: str) -> str:
         Barlines, Quote_re, remove_bar_no_annotations, remove_information_field, strip_empty_bars,
     )
 
-    lines = [line for line in universal_newlines(abc).splitlines(keepends=True) if line.strip() != ""]
+    lines = [line for line in read_lines(abc) if line.strip() != ""]
     try:
         lines = remove_information_field(abc_lines=lines, info_fields=INFORMATION_FIELDS)
         lines = remove_bar_no_annotations(lines)
@@ -86,5 +95,5 @@ def musicxml_to_interleaved_abc(data: bytes, name: str = "score") -> tuple[str, 
         with contextlib.redirect_stdout(io.StringIO()):  # abctoolkit prints its checks
             return universal_newlines(interleave_abc(abc)), True
     except ConversionError:
-        lines = [line for line in abc.splitlines(keepends=True) if line.strip()]
+        lines = [line for line in read_lines(abc) if line.strip()]
         return "".join(line for line in lines if not line.startswith(tuple(INFORMATION_FIELDS))), False

@@ -107,5 +107,5 @@ def clamp3_files(entry: ModelEntry, tqdm_class=None) -> tuple[Path, Path]:
     """(folder holding the published .pth, folder holding XLM-R's tokenizer), downloaded and pinned on first use."""
     weights = hub.fetch_pinned(entry.repo_id, entry.files[0].name, tqdm_class)
     tokenizer = hub.fetch_pinned_folder(entry.text_tokenizer_repo, XLMR_TOKENIZER_FILES, tqdm_class,
-                                        optional=("tokenizer_config.json", "sentencepiece.bpe.model"))
+                                        optional=("sentencepiece.bpe.model",))
     return weights.parent, tokenizer

@@ -79,7 +79,8 @@ CLAMP2_FILE = (
     "_t_model_FacebookAI_xlm-roberta-base_t_dropout_True_m3_True.pth"
 )
 XLMR_TOKENIZER_REPO = "FacebookAI/xlm-roberta-base"
-XLMR_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "sentencepiece.bpe.model")
+# config.json names the tokenizer class (xlm-roberta-base's tokenizer_config.json does not).
+XLMR_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "config.json", "sentencepiece.bpe.model")
 # Size and sha256 are not published: the revision and hash are pinned on first
 # download (hub.fetch_pinned) and checked on every later one.
 MULTILINGUAL = (
