@@ -83,7 +83,7 @@ def main() -> None:
               f"without a vector {100 * (outcomes['listed'] + not_indexed) / max(len(files), 1):.2f} % "
               f"(not indexed {100 * not_indexed / max(len(files), 1):.2f} %; target <= 1 %)", flush=True)
     for mark, count in marks.most_common(20):
-        print(f"  removed in {count} files: {mark}")
+        print(f"  repaired in {count} files: {mark}")
 
 
 if __name__ == "__main__":

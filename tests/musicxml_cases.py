@@ -14,9 +14,9 @@ F_MAJOR = [("F", 0, 4), ("A", 0, 4), ("C", 0, 5), ("F", 0, 5), ("E", 0, 5), ("C"
            ("F", 0, 4), ("F", 0, 4)]
 
 
-def _note(step: str, alter: int, octave: int, lyric: tuple[str, str] | None = None) -> str:
+def _note(step: str, alter: int, octave: int, lyric: tuple[str, str] | None = None, verse: int = 1) -> str:
     alter_xml = f"<alter>{alter}</alter>" if alter else ""
-    lyric_xml = (f'<lyric number="1"><syllabic>{lyric[1]}</syllabic><text>{escape(lyric[0])}</text></lyric>'
+    lyric_xml = (f'<lyric number="{verse}"><syllabic>{lyric[1]}</syllabic><text>{escape(lyric[0])}</text></lyric>'
                  if lyric else "")
     return (f"<note><pitch><step>{step}</step>{alter_xml}<octave>{octave}</octave></pitch>"
             f"<duration>1</duration><voice>1</voice><type>quarter</type>{lyric_xml}</note>")
@@ -38,7 +38,7 @@ def _syllables(text: str) -> list[tuple[str, str]]:
 def score(*, title: str | None = None, work: str | None = None, movement: str | None = None,
           composer: str | None = None, fifths: int = 0, mode: str | None = None,
           parts: list[dict] | None = None, notes=F_MAJOR, lyrics: str | None = None, chords: bool = False,
-          tempo_words: str | None = None, credit_title: str | None = None) -> bytes:
+          tempo_words: str | None = None, credit_title: str | None = None, verse: int = 1) -> bytes:
     """A partwise score; ``parts`` are dicts of name, program (MIDI, 1-based), staves."""
     parts = parts or [{"name": "Piano", "program": 1}]
     head = ""
@@ -73,7 +73,7 @@ def score(*, title: str | None = None, work: str | None = None, movement: str | 
             harmony = ("<harmony><root><root-step>F</root-step></root><kind>major</kind></harmony>"
                        if chords and i == 1 else "")
             sung = part.get("sings", False)
-            group = "".join(_note(*n, lyric=syllables[m + k] if sung and m + k < len(syllables) else None)
+            group = "".join(_note(*n, lyric=syllables[m + k] if sung and m + k < len(syllables) else None, verse=verse)
                             for k, n in enumerate(notes[m:m + 4]))
             measures.append(f'<measure number="{m // 4 + 1}">{attributes}{harmony}{group}</measure>')
         body += f'<part id="P{i}">{"".join(measures)}</part>'

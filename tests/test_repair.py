@@ -121,6 +121,8 @@ def test_the_library_keeps_every_file_and_counts_old_failures_on_the_next_run(tm
         assert {Path(n["path"]).name for n in library.notices()} == set(RESCUED)
         found = search(library, "Unreadable Divisions", str(tiny_checkpoint), None, semantic=False)
         assert [Path(hit.piece["path"]).name for hit in found.hits][:1] == [UNCONVERTIBLE]
+        by_fact = search(library, 'ensemble:"solo piano" meter:4/4', str(tiny_checkpoint), None, semantic=False)
+        assert UNCONVERTIBLE in {Path(hit.piece["path"]).name for hit in by_fact.hits}
 
 
 def test_cli_summaries_count_files_still_failing(tmp_path, odd_folder, tiny_checkpoint, capsys):

@@ -9,6 +9,7 @@ import pytest
 from clamp_desktop.ingest import composers
 from clamp_desktop.ingest.language import detect_language
 from clamp_desktop.ingest.score import read_score
+from clamp_desktop.ingest.tempo import word_class
 from clamp_desktop.ingest.titles import is_placeholder
 from musicxml_cases import D_MINOR, score, write
 
@@ -50,7 +51,7 @@ def test_a_title_credit_fills_in_for_a_missing_movement_title(tmp_path):
     assert meta["title"] == "Erlkönig"
 
 
-@pytest.mark.parametrize("text", ["Title", "xml_score", "c", "lc12345", "sq123", "Untitled score", "X"])
+@pytest.mark.parametrize("text", ["Title", "xml_score", "c", "lc12345", "sq123", "Untitled score", "X", "bwv102.7.mxl"])
 def test_placeholders(text):
     assert is_placeholder(text)
 
@@ -87,6 +88,22 @@ def test_a_composer_the_authority_does_not_know_is_cleaned_not_guessed():
     assert composers.canonical("John Williams") == "John Williams"       # not Ralph Vaughan Williams
     assert composers.canonical("Berlin") == "Berlin"                      # a bare word is not Irving Berlin
     assert composers.canonical("Composer") is None and composers.canonical("Music21") is None
+
+
+def test_spellings_of_a_person_the_authority_does_not_know_become_one():
+    shown = [("Mary Ellen Brown", 2), ("Mary Brown", 1), ("M. E. Brown", 1), ("Jane Smith", 3), ("John Smith", 2),
+             ("J. Smith", 1), ("Édouard Lalo", 1), ("Edouard Lalo", 2), ("Bob Jones", 2), ("Robert Jones", 1)]
+    assert composers.unify(shown) == {"Mary Brown": "Mary Ellen Brown", "M. E. Brown": "Mary Ellen Brown",
+                                      "Édouard Lalo": "Edouard Lalo"}   # "J. Smith" could be either Smith
+
+
+def test_a_piece_without_composer_takes_the_one_its_folder_names():
+    pieces = [(1, "/m/Nadia_Boulanger/Songs/a.xml", "Nadia Boulanger"), (2, "/m/Nadia_Boulanger/Songs/b.xml", None),
+              (3, "/m/Nadia_Boulanger/Other/c.xml", "Nadia Boulanger"), (4, "/m/Mixed/d.xml", "Jane Smith"),
+              (5, "/m/Mixed/e.xml", "John Smith"), (6, "/m/Mixed/f.xml", None), (7, "/m/Lone/g.xml", "Ann Lee"),
+              (8, "/m/Lone/h.xml", None)]
+    # a folder of two people, or one named piece, is no evidence
+    assert composers.composers_by_folder(pieces) == {2: "Nadia Boulanger"}
 
 
 def test_the_authority_covers_the_corpora_with_dates_and_eras():
@@ -150,14 +167,23 @@ def test_ensemble_from_part_names_in_any_language_and_midi_programs(tmp_path, pa
     assert meta["ensemble"] == ensemble
 
 
-def test_lyrics_make_a_part_a_voice_and_tell_the_language(tmp_path):
+@pytest.mark.parametrize("verse", [1, 2])     # some exports number their only verse 2
+def test_lyrics_make_a_part_a_voice_and_tell_the_language(tmp_path, verse):
     lyrics = ("Das Wan-dern ist des Mül-lers Lust, das Wan-dern! Das muss ein schlech-ter "
               "Mül-ler sein, dem nie-mals fiel das Wan-dern ein")
     parts = [{"name": "S.", "sings": True}, {"name": "Pno.", "staves": 2}]
     meta = meta_of(write(tmp_path / "wandern.musicxml", score(title="Wandern", parts=parts, lyrics=lyrics,
-                                                              notes=D_MINOR * 2)))
+                                                              notes=D_MINOR * 2, verse=verse)))
     assert meta["ensemble"] == "voice and piano"
     assert (meta["has_lyrics"], meta["language"], meta["has_chords"]) == (1, "de", 0)
+
+
+@pytest.mark.parametrize("words, tempo", [
+    ("Allegro con brio", "fast"), ("Allegretto", "moderate"), ("Langsam", "slow"), ("Nicht schnell", "moderate"),
+    ("Lent et grave", "slow"), ("Lively", "fast"), ("Andante", "moderate"), ("dolce", None),
+])
+def test_tempo_words(words, tempo):
+    assert word_class(words) == tempo
 
 
 @pytest.mark.parametrize("words, language", [

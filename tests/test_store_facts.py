@@ -40,3 +40,57 @@ def test_rename_merges_and_survives_rereading(tmp_path):
         library.rename_composer("Frédéric Chopin", "Fryderyk Chopin")
         assert library.composer_names() == {"F. Chopin": "Fryderyk Chopin", "Frédéric Chopin": "Fryderyk Chopin"}
         assert library.composers() == [("Fryderyk Chopin", 2)]
+
+
+def test_a_file_read_before_the_facts_existed_is_read_again_keeping_its_vector(tmp_path):
+    import sqlite3
+
+    import numpy as np
+
+    from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
+    from clamp_desktop.ingest.scanner import file_hash
+    from clamp_desktop.ingest.score import read_score
+    from musicxml_cases import D_MINOR, score, write
+
+    path = write(tmp_path / "scores" / "Lament.musicxml", score(title="Lament", fifths=-1, notes=D_MINOR))
+    db = tmp_path / "lib.db"
+    stat = path.stat()
+    (entry,) = read_score(path)
+    with Library(db) as library:
+        with library.atomic():
+            (pid,) = library.store_entries(str(path), file_hash(path), stat.st_size, stat.st_mtime_ns, "musicxml",
+                                           [entry])
+            library.store_vectors("m", [pid], np.ones((1, 4), dtype=np.float32))
+    conn = sqlite3.connect(db)       # as a library indexed before migration 0003 left it
+    conn.execute("UPDATE pieces SET has_lyrics = NULL, mode = NULL, key = 'F major', key_source = NULL")
+    conn.commit()
+    conn.close()
+
+    def never_load():
+        raise AssertionError("no model work: the music did not change")
+
+    with Library(db) as library:
+        summary = run_to_end(LibraryIndexer(library, "m", never_load, inline=True).run([tmp_path / "scores"]))
+        assert summary.updated == 1
+        row = library.piece(pid)
+        assert (row["key"], row["key_source"], row["has_lyrics"]) == ("D minor", "estimated", 0)
+        assert library.vector(pid, "m") is not None
+        summary = run_to_end(LibraryIndexer(library, "m", never_load, inline=True).run([tmp_path / "scores"]))
+        assert summary.unchanged == 1 and summary.updated == 0
+
+
+def test_an_index_run_gives_one_spelling_per_person_and_fills_composers_from_the_folder(tmp_path, tiny_checkpoint):
+    from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
+    from clamp_desktop.model import load_clamp
+    from musicxml_cases import score, write
+
+    folder = tmp_path / "Nadia_Boulanger"
+    for name, composer in (("Cantique", "Nadia Boulanger"), ("Soleils", "Boulanger, Nadia (1887-1979)"),
+                           ("Prière", "N. Boulanger"), ("Élégie", None)):
+        write(folder / f"{name}.musicxml", score(title=name, composer=composer))
+    with Library(tmp_path / "lib.db") as library:
+        run_to_end(LibraryIndexer(library, str(tiny_checkpoint), lambda: load_clamp(tiny_checkpoint),
+                                  inline=True).run([folder]))
+        assert library.composers() == [("Nadia Boulanger", 4)]
+        raw = {p["title"]: p["composer_raw"] for p in library.pieces()}
+        assert raw["Prière"] == "N. Boulanger" and raw["Élégie"] is None

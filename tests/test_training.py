@@ -193,7 +193,7 @@ def test_finetune_a_published_format_checkpoint_on_a_library(tmp_path, library_d
     assert len(records) == 7
     assert any("chorale I sing" in phrases for r in records for phrases in r["fields"].values())
     out = tmp_path / "tuned"
-    info = finetune(tiny_checkpoint, db, out, FinetuneOptions(epochs=6, batch_size=8, lr=1e-3, proj_lr=1e-3),
+    info = finetune(tiny_checkpoint, db, out, FinetuneOptions(epochs=10, batch_size=8, lr=1e-3, proj_lr=1e-3),
                     log=lambda m: None)
     assert info["loss"][1] < info["loss"][0]
     tuned = load_clamp(out, device="cpu")

@@ -36,8 +36,12 @@ def _merged(pairs, display) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
 
 
+# Facts read from the score that are facets: facet (a filter field) -> column.
+FACT_FACETS = {"ensemble": "ensemble", "era": "era", "lang": "language", "tempo": "tempo_class"}
+
+
 def facets(library, vocabularies: Mapping[str, Vocabulary] | None = None) -> dict[str, list[tuple[str, int]]]:
-    """{"composer": [(value, count)], "key": ..., "meter": ..., "tags:<vocabulary>": ...}.
+    """{"composer": [(value, count)], "key": ..., "meter": ..., "ensemble": ..., "tags:<vocabulary>": ...}.
 
     Counts are of readable pieces, most common first; tag counts are of visible tags.
     """
@@ -46,6 +50,7 @@ def facets(library, vocabularies: Mapping[str, Vocabulary] | None = None) -> dic
         "composer": queries.column_counts(library, "composer"),
         "key": _merged(queries.effective_values(library, "key"), display_key),
         "meter": _merged(queries.effective_values(library, "meter"), display_meter),
+        **{facet: queries.column_counts(library, column) for facet, column in FACT_FACETS.items()},
     }
     for vocabulary, counts in queries.visible_tag_counts(library, thresholds(vocabularies)).items():
         result[f"tags:{vocabulary}"] = counts
@@ -67,3 +72,33 @@ def key_and_meter(library, piece_ids: Sequence[int]) -> dict[int, tuple[str | No
     """piece id -> (key, metre) as shown and filtered ('G minor', '3/4'); None where unknown."""
     return {piece_id: (display_key(key), display_meter(meter))
             for piece_id, (key, meter) in queries.effective_of(library, piece_ids).items()}
+
+
+LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish",
+                  "la": "Latin", "pt": "Portuguese", "nl": "Dutch", "sv": "Swedish", "cs": "Czech",
+                  "pl": "Polish", "ru": "Russian", "el": "Greek", "he": "Hebrew", "ar": "Arabic",
+                  "ja": "Japanese", "ko": "Korean", "zh": "Chinese"}
+
+
+def composer_line(piece: dict) -> str:
+    """'Franz Schubert (1797–1828)': the composer as shown, with the authority file's dates."""
+    from ..ingest.composers import lookup
+
+    name = piece.get("composer") or ""
+    known = lookup(name) if name else None
+    if known is None or known.name != name or not (known.born or known.died):
+        return name
+    return f"{name} ({known.born or '?'}–{known.died or ''})"
+
+
+def facts_line(piece: dict) -> str:
+    """The facts read from the score, as one line: 'voice and piano · D minor (estimated) · 3/4 · slow ...'."""
+    key = piece.get("key")
+    if key and piece.get("key_source") == "estimated":
+        key = f"{key} (mode estimated)"
+    language = LANGUAGE_NAMES.get(piece.get("language") or "", piece.get("language"))
+    parts = [piece.get("ensemble"), key, piece.get("time_signature"), piece.get("tempo_class"),
+             f"{piece['voices']} voices" if piece.get("voices") else None,
+             f"lyrics in {language}" if language else "lyrics" if piece.get("has_lyrics") else None,
+             "chord symbols" if piece.get("has_chords") else None, piece.get("era")]
+    return " · ".join(str(p) for p in parts if p)

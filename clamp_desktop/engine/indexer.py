@@ -206,7 +206,7 @@ class LibraryIndexer:
             gone_by_hash.setdefault(state.hash, []).append(path)
         for path, file in found.items():
             state = known.get(path)
-            if state and state.size == file.size and state.mtime_ns == file.mtime_ns:
+            if state and state.size == file.size and state.mtime_ns == file.mtime_ns and not state.stale:
                 plan.unchanged += 1
                 continue
             if path != file.path:
@@ -220,7 +220,7 @@ class LibraryIndexer:
             except OSError as exc:
                 plan.convert.append((file, "", f"unreadable: {exc.strerror or exc}"))
                 continue
-            if state and state.hash == digest:
+            if state and state.hash == digest and not state.stale:
                 plan.touched.append(file)
             elif state:
                 plan.convert.append((file, digest, "updated"))
@@ -244,6 +244,16 @@ class LibraryIndexer:
         summary.removed = len(plan.deleted)
         summary.moved = len(plan.moves)
         summary.unchanged = plan.unchanged + len(plan.touched)
+
+    def _unify_composers(self) -> None:
+        """One spelling per person among composers the authority file does not know; then pieces
+        that name no composer take the one their folder's other pieces name."""
+        from ..ingest.composers import composers_by_folder, unify
+
+        with self.library.atomic():
+            self.library.merge_spellings(unify(self.library.composers()))
+            pieces = [(p["id"], p["path"], p["composer"]) for p in self.library.pieces()]
+            self.library.set_composers(composers_by_folder(pieces))
 
     # --- running ---------------------------------------------------------------
 
@@ -282,6 +292,8 @@ class LibraryIndexer:
                 read = summary.added + summary.updated + summary.failed
                 yield Progress("convert", read, len(plan.convert), f"{summary.encoded}/{to_encode} encoded")
             encoder.conversion_done.set()
+            if plan.convert:
+                self._unify_composers()
             if encoder_started:
                 encoder.inbox.put(None)
                 while summary.encoded < to_encode:

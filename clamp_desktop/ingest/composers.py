@@ -167,13 +167,13 @@ _SKELETON_PARTICLES = frozenset({"f", "fon", "fan", "de", "da", "di", "del", "de
                                  "i", "su"})   # van -> fan, von -> fon after ``skeleton``
 
 
-def _given_fit(given: list[str], composer: Composer) -> int | None:
+def _given_fit(given: list[str], composer: Composer, initials_fit: bool = False) -> int | None:
     """How well ``given`` name words fit the composer's given names; None when none fits and one contradicts.
 
     A full given name counts 2, an initial or a variant spelling (Frederick /
     Fryderyk) 1, a name the entry does not know -1 ("Alexander Campbell
     Mackenzie" is still Alexander Mackenzie; "John Williams" is not Ralph
-    Vaughan Williams).
+    Vaughan Williams).  With ``initials_fit`` a full name also fits an initial.
     """
     theirs = {w for name in composer.names for w in words(clean(name) or name)[:-1]}
     fits = misses = 0
@@ -186,7 +186,9 @@ def _given_fit(given: list[str], composer: Composer) -> int | None:
             fits += 1
         elif len(word) > 1 and any(len(t) > 2 and t[:1] == word[:1] and (t.startswith(word[:3]) or word.startswith(t[:3]))
                                    for t in theirs):
-            fits += 1
+            fits += 1   # Frederick / Fryderyk / Frederic
+        elif initials_fit and any(len(t) == 1 and word.startswith(t) for t in theirs):
+            fits += 1   # "Mary Ellen" against "M. E."
         else:
             misses += 1
     if misses and not fits:
@@ -279,3 +281,79 @@ def _person_shape(text: str) -> bool:
         return False
     return 1 <= len(given_words) <= 4 and all(
         w[0].isupper() or w.lower().strip("’'") in PARTICLES for w in [*surname.split(), *given_words])
+
+
+def unify(shown: list[tuple[str, int]]) -> dict[str, str]:
+    """Spellings of one person the authority file does not know, mapped to one of them.
+
+    ``shown`` is (name, pieces) of a library's composers.  Names with the same
+    surname whose given names fit ("Augusta Holmès" and "Augusta Mary Anne
+    Holmès", "J. Smith" and "Jane Smith") become the one with most pieces
+    (then the fuller); a name that fits two different people stays as it is.
+    """
+    table = authority()
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for name, count in shown:
+        keys = words(name)
+        if len(keys) >= 2 and lookup(name, table) is None:
+            groups.setdefault(keys[-1], []).append((name, count))
+    mapping: dict[str, str] = {}
+    for members in groups.values():
+        members.sort(key=lambda m: (-m[1], -len(words(m[0])), m[0]))
+        people: list[Composer] = []
+        for name, _ in members:
+            given = words(name)[:-1]
+            fitting = [p for p in people if _mutual_fit(given, p)]
+            if not fitting:
+                people.append(Composer(name))
+            elif len(fitting) == 1:
+                mapping[name] = fitting[0].name
+                if words(name) != words(fitting[0].name):
+                    people[people.index(fitting[0])] = Composer(fitting[0].name, (*fitting[0].aliases, name))
+    return mapping
+
+
+def _mutual_fit(given: list[str], person: Composer) -> bool:
+    """Given names that fit the person's and contradict none of them (initials fit full names)."""
+    fit = _given_fit(given, person)
+    if fit is None or fit < 0 or (fit == 0 and given):
+        return False
+    theirs = words(person.name)[:-1]
+    return _given_fit(theirs, Composer(" ".join([*given, "x"])), initials_fit=True) is not None if given else True
+
+
+FOLDER_SHARE = 0.8      # of a folder's pieces that name a composer, naming the same one
+
+
+def composers_by_folder(pieces: list[tuple[int, str, str | None]], levels: int = 3) -> dict[int, str]:
+    """Composers for pieces whose file and folders name none, from the other pieces in their folders.
+
+    ``pieces`` are (id, path, composer as shown).  A piece without a composer
+    takes the one that at least two pieces under the nearest such folder (its
+    own, or up to ``levels`` above) name, when they are ``FOLDER_SHARE`` of
+    those there that name any; a folder of several composers stops the search: `Nadia_Boulanger/Songs/x.xml` without a credit is
+    hers when her other songs there say so.
+    """
+    from collections import Counter
+    from pathlib import PurePath
+
+    under: dict[PurePath, Counter] = {}
+    for _, path, composer in pieces:
+        if composer:
+            for folder in list(PurePath(path).parents)[:levels]:
+                under.setdefault(folder, Counter())[composer] += 1
+    found = {}
+    for piece_id, path, composer in pieces:
+        if composer:
+            continue
+        for folder in list(PurePath(path).parents)[:levels]:
+            counts = under.get(folder)
+            if not counts:
+                continue
+            name, count = counts.most_common(1)[0]
+            if count < FOLDER_SHARE * sum(counts.values()):
+                break     # a folder of several composers: no evidence for this piece
+            if count >= 2:
+                found[piece_id] = name
+                break
+    return found

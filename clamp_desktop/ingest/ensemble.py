@@ -79,11 +79,23 @@ def _part_info(root) -> dict[str, dict]:
     return parts
 
 
+SAMPLED_MEASURES = 48    # measures looked at, from each end of a part
+
+
 def _staves(part) -> int:
+    first = part.find("measure")
     try:
-        return int(part.findtext("measure/attributes/staves") or 1)
+        return int((first.findtext("attributes/staves") if first is not None else None) or 1)
     except ValueError:
         return 1
+
+
+def _sings(part) -> bool:
+    """Whether the part has lyrics in its first or last measures (enough to tell a voice)."""
+    measures = part.findall("measure")
+    sample = measures if len(measures) <= 2 * SAMPLED_MEASURES else \
+        measures[:SAMPLED_MEASURES] + measures[-SAMPLED_MEASURES:]
+    return any(m.find("note/lyric") is not None for m in sample)
 
 
 def part_roles(root) -> list[tuple[str | None, int]]:
@@ -92,7 +104,7 @@ def part_roles(root) -> list[tuple[str | None, int]]:
     roles, named_alto = [], []
     for part in root.iterfind("part"):
         meta = info.get(part.get("id"), {"names": [], "sound": "", "program": None})
-        lyricless = part.find("measure/note/lyric") is None
+        lyricless = not _sings(part)
         role = None if lyricless else "voice"
         role = role or next((r for n in meta["names"] if (r := name_role(n))), None)
         if role is None and meta["sound"]:

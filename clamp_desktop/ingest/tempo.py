@@ -16,7 +16,8 @@ SLOW_BPM, FAST_BPM = 72, 128
 _BEAT_QUARTERS = {"whole": 4.0, "half": 2.0, "quarter": 1.0, "eighth": 0.5, "16th": 0.25}
 # Checked in order: "allegretto" is moderate before "allegro" is fast, "poco adagio" slow.
 _WORDS = [
-    ("moderate", r"allegretto|andantino|andante|moderato|maestoso|tempo di minuetto|comodo|massig|mäßig|"
+    ("moderate", r"nicht (?:zu )?(?:schnell|rasch|langsam)|not (?:too )?(?:fast|quick|slow)|pas (?:trop )?(?:vite|lent)|"
+                 r"allegretto|andantino|andante|moderato|maestoso|tempo di minuetto|comodo|massig|mäßig|"
                  r"gehend|modere|moderement|moderately|walking|medium|swing|in gemachlicher"),
     ("slow", r"adagi\w*|largo|larghetto|lento|grave|langsam\w*|lent|lentement|slow\w*|sostenuto|"
              r"ruhig|getragen|tranquil\w*|calme|innig|ballad"),

@@ -56,6 +56,8 @@ def is_placeholder(text: str | None) -> bool:
     if re.match(r"(?:BWV|HWV|KV|K|Op\.|Hob\.|WoO|RV|D|Sz) \d", cleaned):
         return False    # a catalogue number names the piece ("BWV 66.6")
     lowered = cleaned.lower()
+    if re.search(r"\.(?:mxl|xml|musicxml|mscz|mscx|krn|abc|mei|midi?|pdf|sib|musx|mus)$", lowered):
+        return True     # a file name, as some exporters write into the title credit
     if lowered in PLACEHOLDERS or len(cleaned) == 1 or not re.search(r"\w", cleaned):
         return True
     words = [w for w in re.split(r"[\W_]+", lowered) if w]

@@ -30,6 +30,7 @@ class FileState:
     mtime_ns: int
     status: str
     piece_ids: tuple[int, ...]
+    stale: bool = False      # read before the score facts existed (schema 3): read it again
 
 
 def _metadata_row(metadata: dict) -> dict:
@@ -60,11 +61,13 @@ class Library(Database):
     # --- files and pieces --------------------------------------------------
 
     def file_states(self) -> dict[str, FileState]:
+        # has_lyrics is 0 or 1 for every piece read since migration 0003, NULL before it
         rows = self.conn.execute(
-            "SELECT path, hash, size, mtime_ns, status, group_concat(id) FROM pieces GROUP BY path"
+            "SELECT path, hash, size, mtime_ns, status, group_concat(id), "
+            "max(status = 'ok' AND has_lyrics IS NULL) FROM pieces GROUP BY path"
         )
         return {
-            r[0]: FileState(r[0], r[1], r[2], r[3], r[4], tuple(int(i) for i in r[5].split(",")))
+            r[0]: FileState(r[0], r[1], r[2], r[3], r[4], tuple(int(i) for i in r[5].split(",")), bool(r[6]))
             for r in rows
         }
 
@@ -216,6 +219,21 @@ class Library(Database):
             return conn.execute(
                 "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE composer = ?",
                 (new, old)).rowcount
+
+    def merge_spellings(self, mapping: dict[str, str]) -> int:
+        """Show each piece by ``mapping``'s key as by its value (found spellings, not the user's renames)."""
+        changed = 0
+        for old, new in mapping.items():
+            changed += self.conn.execute(
+                "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE composer = ?", (new, old)
+            ).rowcount
+        return changed
+
+    def set_composers(self, composers: dict[int, str]) -> None:
+        """Name the composer of pieces (id -> name) that have none."""
+        self.conn.executemany(
+            "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE id = ? AND composer IS NULL",
+            [(name, piece_id) for piece_id, name in composers.items()])
 
     def composers(self) -> list[tuple[str, int]]:
         """(composer as shown, number of readable pieces), by name."""

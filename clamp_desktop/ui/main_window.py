@@ -13,7 +13,7 @@ import os
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMainWindow,
+    QAbstractItemView, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMainWindow,
     QMessageBox, QProgressDialog, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -154,6 +154,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
     def _build_docks(self) -> None:
         self.sidebar = Sidebar()
         self.sidebar.filterChosen.connect(self._sidebar_filter)
+        self.sidebar.composerRenameRequested.connect(self.rename_composer)
         self.sidebar_dock = QDockWidget("Library", self)
         self.sidebar_dock.setObjectName("sidebarDock")
         self.sidebar_dock.setWidget(self.sidebar)
@@ -425,6 +426,26 @@ class MainWindow(ScoreDropTarget, QMainWindow):
     def _library_changed(self) -> None:
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()
+
+    def rename_composer(self, old: str, new: str | None = None):
+        """Show composer ``old`` as ``new`` (asked for when not given); an existing name merges the two.
+
+        Kept in the library, not written to the files; returns the job, or None when cancelled.
+        """
+        if new is None:
+            new, accepted = QInputDialog.getText(
+                self, "Rename composer", f"Show “{old}” as (an existing name merges the two;\n"
+                "kept in this library, the score files are not changed):", text=old)
+            if not accepted:
+                return None
+        new = " ".join(new.split())
+        if not new or new == old:
+            return None
+        job = self.worker.rename_composer(old, new)
+        job.returned.connect(lambda count: self.statusBar().showMessage(
+            f"{old} is now shown as {new} ({count} piece{'s' if count != 1 else ''})", 10_000))
+        job.errored.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        return job
 
     def _extras(self, piece_ids: list[int]) -> dict[int, dict]:
         """Tags, key and metre as shown (the key/metre from the ABC where the metadata has none)."""

@@ -31,7 +31,8 @@ class Column:
 
 COLUMNS = (
     Column("thumbnail", "", 64), Column("title", "Title", 210), Column("composer", "Composer", 150),
-    Column("key", "Key", 80), Column("time_signature", "Meter", 55), Column("parts", "Parts", 45),
+    Column("key", "Key", 80), Column("time_signature", "Meter", 55), Column("ensemble", "Ensemble", 110),
+    Column("parts", "Parts", 45),
     Column("tags", "Tags", 170), Column("score", "Score", 110),
 )
 COLUMN = {c.key: i for i, c in enumerate(COLUMNS)}
@@ -153,6 +154,8 @@ class PieceTableModel(QAbstractTableModel):
             return self.thumbnails.pixmap(row.piece)
         if role == Qt.ItemDataRole.ToolTipRole and key in ("title", "thumbnail"):
             return row.piece.get("path")
+        if role == Qt.ItemDataRole.ToolTipRole and key == "key" and row.piece.get("key_source") == "estimated":
+            return "Mode estimated from the notes (the file states none)"
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("parts", "score"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
+from ..engine.browse import composer_line, facts_line
 from ..engine.render import conversion_label, page_size
 from .icons import icon
 from .rasterize import page_image
@@ -80,7 +81,9 @@ class ScoreViewer(QWidget):
         font.setBold(True)
         self.title_label.setFont(font)
         self.composer_label = QLabel()
-        for label in (self.title_label, self.composer_label):
+        self.facts_label = QLabel()
+        self.facts_label.setObjectName("scoreFacts")
+        for label in (self.title_label, self.composer_label, self.facts_label):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
             label.setWordWrap(True)
@@ -116,6 +119,7 @@ class ScoreViewer(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title_label)
         layout.addWidget(self.composer_label)
+        layout.addWidget(self.facts_label)
         layout.addLayout(bar)
         layout.addWidget(self.scroll, 1)
 
@@ -158,10 +162,12 @@ class ScoreViewer(QWidget):
         if piece is None:
             self.title_label.clear()
             self.composer_label.clear()
+            self.facts_label.clear()
             self.show_message("Select a piece to see its score.")
             return
         self.title_label.setText(piece.get("title") or piece.get("path", ""))
-        self.composer_label.setText(piece.get("composer") or "")
+        self.composer_label.setText(composer_line(piece))
+        self.facts_label.setText(facts_line(piece))
         self._request()
 
     def show_message(self, text: str) -> None:

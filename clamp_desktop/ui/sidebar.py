@@ -1,21 +1,25 @@
-"""The sidebar: library folders and facets (composer, tags by vocabulary, key, metre).
+"""The sidebar: library folders and facets (composer, ensemble, era, tags by vocabulary, key, ...).
 
 Choosing an entry filters the table: facets become filters of the search
-syntax (``composer:"…"``, ``tag:genre=chorale``, ``key:"G minor"``,
-``meter:3/4``); a folder keeps the pieces under it.
+syntax (``composer:"…"``, ``ensemble:"string quartet"``, ``tag:genre=chorale``,
+``key:"G minor"``, ``meter:3/4``, ``lang:de``); a folder keeps the pieces
+under it.  A composer's context menu renames or merges it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtWidgets import QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem
 
 from .icons import icon
 
 FilterRole = Qt.ItemDataRole.UserRole + 1
-FACET_TITLES = {"composer": "Composers", "key": "Keys", "meter": "Meters"}
+FACET_TITLES = {"composer": "Composers", "key": "Keys", "meter": "Meters", "ensemble": "Ensembles",
+                "era": "Eras", "lang": "Lyrics languages", "tempo": "Tempo"}
+FACT_FACETS = ("ensemble", "era")       # shown after composers; the rest after key and meter
+LATER_FACETS = ("lang", "tempo")
 MAX_VALUES = 300        # per facet; the rest is reachable by typing a filter
 
 
@@ -40,6 +44,7 @@ def facet_term(facet: str, value: str) -> str:
 
 class Sidebar(QTreeWidget):
     filterChosen = Signal(object)     # SidebarFilter, or None for the whole library
+    composerRenameRequested = Signal(str)   # the composer's name as shown
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -50,6 +55,8 @@ class Sidebar(QTreeWidget):
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.itemSelectionChanged.connect(self._selected)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
         self._all = None
         self.fill([], {})
 
@@ -68,7 +75,7 @@ class Sidebar(QTreeWidget):
             item.setIcon(0, icon("open"))
             item.setData(0, FilterRole, SidebarFilter(folder, folder=folder))
         tag_facets = sorted(k for k in facets if k.startswith("tags:"))
-        for facet in ["composer", *tag_facets, "key", "meter"]:
+        for facet in ["composer", *FACT_FACETS, *tag_facets, "key", "meter", *LATER_FACETS]:
             values = facets.get(facet) or []
             title = FACET_TITLES.get(facet) or f"Tags: {facet.split(':', 1)[1]}"
             group = self._group(title)
@@ -108,6 +115,21 @@ class Sidebar(QTreeWidget):
 
     def _selected(self) -> None:
         self.filterChosen.emit(self.current_filter())
+
+    def composer_actions(self, item: QTreeWidgetItem | None) -> list:
+        """(text, callback) of what can be done to a sidebar entry (a composer: rename or merge)."""
+        if item is None or item.parent() is None or item.parent().text(0) != FACET_TITLES["composer"]:
+            return []
+        name = item.text(0)
+        return [("Rename or merge composer…", lambda: self.composerRenameRequested.emit(name))]
+
+    def _context_menu(self, position: QPoint) -> None:
+        actions = self.composer_actions(self.itemAt(position))
+        if actions:
+            menu = QMenu(self)
+            for text, callback in actions:
+                menu.addAction(text, callback)
+            menu.exec(self.viewport().mapToGlobal(position))
 
     def items_of(self, title: str) -> list[QTreeWidgetItem]:
         for i in range(self.topLevelItemCount()):

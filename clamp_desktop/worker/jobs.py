@@ -102,6 +102,11 @@ def edit_tag(state: EngineState, action: str, piece_id: int, vocabulary: str, la
     return tagging.piece_tags(state.library(), piece_id)
 
 
+def rename_composer(state: EngineState, old: str, new: str) -> int:
+    """Show composer ``old`` as ``new`` (a merge when ``new`` exists); returns the pieces changed."""
+    return state.library().rename_composer(old, new)
+
+
 def save_vocabulary(state: EngineState, vocabulary):
     """Save an edited vocabulary, then re-tag the library with it."""
     from ..engine.tagging import save_vocabulary as save

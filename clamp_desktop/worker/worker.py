@@ -107,6 +107,9 @@ class Worker(QObject):
         return self._engine("Editing tags", jobs.edit_tag, action, piece_id, vocabulary, label,
                             interactive=True, writes=True)
 
+    def rename_composer(self, old: str, new: str) -> Job:
+        return self._engine("Renaming a composer", jobs.rename_composer, old, new, interactive=True, writes=True)
+
     def save_vocabulary(self, vocabulary) -> Job:
         return self._engine("Re-tagging", jobs.save_vocabulary, vocabulary, writes=True)
 
