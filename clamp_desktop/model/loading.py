@@ -105,7 +105,7 @@ def _load_clamp3(name_or_folder: str | Path, device, tqdm_class=None):
 
 def clamp3_files(entry: ModelEntry, tqdm_class=None) -> tuple[Path, Path]:
     """(folder holding the published .pth, folder holding XLM-R's tokenizer), downloaded and pinned on first use."""
-    weights = hub.fetch_pinned(entry.repo_id, entry.files[0].name, tqdm_class)
+    weights = hub.fetch_pinned(entry.repo_id, entry.files[0].name, tqdm_class, entry.name)
     tokenizer = hub.fetch_pinned_folder(entry.text_tokenizer_repo, XLMR_TOKENIZER_FILES, tqdm_class,
-                                        optional=("sentencepiece.bpe.model",))
+                                        optional=("sentencepiece.bpe.model",), model=entry.name)
     return weights.parent, tokenizer
