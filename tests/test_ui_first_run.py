@@ -109,3 +109,17 @@ def test_quitting_deletes_the_dialogs_that_outlive_their_function(qtbot, tmp_pat
     assert any(isinstance(w, FirstRunDialog) for w in app.topLevelWidgets())   # its slots keep it alive
     dispose_windows(app)
     assert not any(isinstance(w, FirstRunDialog) for w in app.topLevelWidgets())
+
+
+def test_the_model_choice_shows_clamp3_with_its_size_languages_and_published_figure(qtbot, tmp_path, score_folder):
+    dialog, settings = make_dialog(qtbot, tmp_path)
+    caption = dialog.model_radios["clamp3-c2"].text()
+    assert "recommended with an internet connection" in caption and "100 languages" in caption
+    assert "GB" in caption and "0.4498" in caption
+    assert "English" in dialog.model_radios["sander-wood/clamp-small-512"].text()
+    dialog.folder_edit.setText(str(score_folder))
+    dialog.folder_radio.setChecked(True)
+    dialog.model_radios["clamp3-c2"].setChecked(True)
+    dialog.db_edit.setText(str(tmp_path / "scores.db"))
+    dialog.accept()
+    assert Settings(settings.path).model() == "clamp3-c2"

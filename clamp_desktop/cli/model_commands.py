@@ -23,7 +23,8 @@ def list_cmd(as_json):
     default = default_model_name()
     rows = [
         {"name": e.name, "description": e.description, "bundled": e.is_bundled,
-         "download_bytes": e.download_size, "default": e.name == default, "whole_pieces": e.whole_pieces}
+         "download_bytes": e.download_size, "default": e.name == default, "whole_pieces": e.whole_pieces,
+         "languages": e.languages}
         for e in REGISTRY.values()
     ]
     if as_json:
@@ -33,7 +34,7 @@ def list_cmd(as_json):
         mark = "*" if row["default"] else " "
         size = f" ({row['download_bytes'] / 1e6:.0f} MB download)" if row["download_bytes"] else ""
         reads = "reads whole pieces" if row["whole_pieces"] else "reads the first max_length patches (--whole-pieces: all)"
-        click.echo(f"{mark} {row['name']}: {row['description']}{size}; {reads}")
+        click.echo(f"{mark} {row['name']}: {row['description']}{size}; {reads}; {row['languages']}")
 
 
 @model.command()
@@ -41,7 +42,10 @@ def list_cmd(as_json):
 def download(name):
     """Download a published model into the cache (verified by sha256), for offline use later.
 
-    Example: clamp-desktop model download sander-wood/clamp-small-512
+    Models whose hash is not published (clamp3-c2, clamp2) are pinned on
+    first download: the revision and sha256 are recorded and checked later.
+
+    Example: clamp-desktop model download clamp3-c2
     """
     from tqdm import tqdm
 

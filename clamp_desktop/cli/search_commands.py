@@ -107,8 +107,10 @@ def search(text, top, offset, model_only, db_path, model, device, as_json):
         rows = result_rows(library, result, offset)
     if as_json:
         echo_json({"query": text, "model": name, "total": result.total, "offset": offset, "top": top,
-                   "message": result.message, "ignored": result.ignored, "results": rows})
+                   "message": result.message, "ignored": result.ignored, "hint": result.hint, "results": rows})
         return
+    if result.hint:
+        click.echo(f"hint: {result.hint}", err=True)
     _show_results(rows, result, offset)
 
 

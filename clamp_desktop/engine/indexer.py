@@ -34,9 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ConversionError
+from ..ingest.model_input import piece_input
 from ..ingest.pool import ConverterPool, convert_inline
 from ..ingest.scanner import FoundFile, LibraryScanner, file_hash
 from ..ingest.score import read_score
+from ..model.registry import model_reads
 from ..store import Library
 from . import vectors
 
@@ -255,6 +258,7 @@ class LibraryIndexer:
         self.backend = backend or LocalBackend(workers, timeout)
         self.inline = inline
         self.scanner = LibraryScanner(suffixes) if suffixes else LibraryScanner()
+        self.reads = model_reads(model_name)   # what the model reads: the stored ABC, or its own input
 
     # --- planning ------------------------------------------------------------
 
@@ -335,24 +339,24 @@ class LibraryIndexer:
             pending_encode = [item for item in self.library.pieces_needing_vectors(self.model_name)
                               if item[0] not in plan.reread_ids]
             encoder_started = False
-            to_encode = len(pending_encode)
 
-            def feed(items: list) -> None:
+            def feed(items: list) -> int:
                 nonlocal encoder_started
+                items = self._model_inputs(items, summary)
                 if not items:
-                    return
+                    return 0
                 if not encoder_started:
                     clocks["encode"].begin()
                     encoder.start()
                     encoder_started = True
                 for start in range(0, len(items), ENCODE_BATCH):
                     encoder.inbox.put(items[start:start + ENCODE_BATCH])
+                return len(items)
 
-            feed(pending_encode)
+            to_encode = feed(pending_encode)
             clocks["convert"].begin()
             for batch in self._convert(plan, summary):
-                to_encode += len(batch)
-                feed(batch)
+                to_encode += feed(batch)
                 summary.encoded += self._store_ready_vectors(encoder, block=False, clock=clocks["encode"])
                 read = summary.added + summary.updated + summary.failed
                 clocks["convert"].add(read - clocks["convert"].items)
@@ -379,6 +383,22 @@ class LibraryIndexer:
         summary.seconds = round(time.monotonic() - started, 2)
         yield Progress("done", 1, 1, "")
         return summary
+
+    def _model_inputs(self, items: list[tuple[int, str]], summary: IndexSummary) -> list[tuple[int, str]]:
+        """(id, what the model reads) per piece: the stored ABC, or the model's own input from the file.
+
+        A piece the model cannot read is reported and left without a vector.
+        """
+        if self.reads == "clamp-abc":
+            return items
+        prepared = []
+        for piece_id, abc in items:
+            piece = self.library.piece(piece_id)
+            try:
+                prepared.append((piece_id, piece_input(piece["path"], piece["tune"], self.reads, abc).text))
+            except (ConversionError, OSError, UnicodeDecodeError, IndexError) as exc:
+                summary.failures.append((piece["path"], f"{self.model_name} cannot read it: {exc}"[:300]))
+        return prepared
 
     def _prepare_search(self) -> Generator[Progress, None, None]:
         """Build a large library's approximate index now, so the first search does not wait minutes for it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable
@@ -13,9 +14,11 @@ from unidecode import unidecode
 
 from ..errors import ClampDesktopError, ConversionError
 from ..ingest.convert import to_clamp_abc
+from ..ingest.model_input import model_input_text
 from ..ingest.musicxml import MUSICXML_SUFFIXES
 from ..ingest.pool import ConverterPool
 from ..ingest.scanner import file_hash
+from ..model.registry import model_reads
 from ..store.vector_cache import VectorCache
 from .scoring import cosines, probabilities
 
@@ -65,10 +68,11 @@ def text_query(query: str) -> str:
     return unidecode(query)
 
 
-def _convert_all(paths: list[str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Key files -> ABC in the converter pool (time and memory limits, like the indexer)."""
+def _convert_all(paths: list[str], reads: str = "clamp-abc") -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Key files -> what the model reads, in the converter pool (time and memory limits, like the indexer)."""
     abcs, skipped = {}, []
-    with ConverterPool(to_clamp_abc, workers=min(len(paths), 2)) as pool:
+    convert = to_clamp_abc if reads == "clamp-abc" else functools.partial(model_input_text, reads=reads)
+    with ConverterPool(convert, workers=min(len(paths), 2)) as pool:
         results = list(pool.imap_unordered(paths))
     for path, abc, error in results:
         if error is None and abc.strip():
@@ -92,7 +96,7 @@ def _encode_keys(model_name: str, load_model: Callable, key_modal: str, keys_arg
     fresh: dict[str, np.ndarray] = {}
     if missing:
         if key_modal == "music":
-            abcs, skipped = _convert_all(missing)
+            abcs, skipped = _convert_all(missing, model_reads(model_name))
             ready = [n for n in missing if n in abcs]
             vectors = load_model().encode_music([abcs[n] for n in ready]) if ready else []
         else:
@@ -117,10 +121,11 @@ def run_query(model_name: str, load_model: Callable, query_modal: str, key_modal
     if not names:
         return QueryResult([], skipped, encoded)
     if query_modal == "music":
-        abcs, failed = _convert_all([query])
+        abcs, failed = _convert_all([query], model_reads(model_name))
         if failed:
             raise ConversionError(f"The query file {query} cannot be read: {failed[0][1]}.")
-        query_vector = load_model().encode_music([unidecode(abcs[query])])[0]
+        reads = model_reads(model_name)
+        query_vector = load_model().encode_music([unidecode(abcs[query]) if reads == "clamp-abc" else abcs[query]])[0]
     else:
         query_vector = load_model().encode_text([text_query(query)])[0]
     cos = cosines(query_vector, matrix)

@@ -32,7 +32,15 @@ _PAGE_OPTIONS = {
     "breaks": "auto", "svgViewBox": False, "adjustPageHeight": False,
     "xmlIdChecksum": True,      # the same ids on every load, so a timemap matches any later page
 }
-VEROVIO_SUFFIXES = (".mxl", ".musicxml", ".xml", ".abc", ".krn", ".mei")
+VEROVIO_SUFFIXES = (".mxl", ".musicxml", ".xml", ".abc", ".krn", ".mei", ".mid", ".midi")
+# Files shown through a conversion to notation (the viewer says so).
+CONVERTED_SUFFIXES = {".mid": "MIDI", ".midi": "MIDI"}
+
+
+def conversion_label(path: str | Path) -> str:
+    """"" for a score shown as written; else what the view was converted from."""
+    source = CONVERTED_SUFFIXES.get(Path(path).suffix.lower())
+    return f"converted from {source} by music21" if source else ""
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,9 @@ def _score_data(path: Path, tune: int) -> tuple[str, str | None]:
         return tunes[tune].text, "abc"
     if suffix in (".krn", ".mei"):
         return read_text(path), "humdrum" if suffix == ".krn" else "mei"
+    if suffix in CONVERTED_SUFFIXES:
+        from ..ingest.midi import midi_to_musicxml_bytes
+        return midi_to_musicxml_bytes(path).decode("utf-8"), "musicxml"
     raise RenderError(f"Scores of type {suffix or '(none)'} cannot be shown.")
 
 

@@ -30,6 +30,7 @@ from ..model.linalg import normalize
 from ..store import queries
 from .filters import Selection, parse_query, select
 from .hybrid import hybrid_ranking
+from .languages import query_language_hint
 from .tagging import load_vocabularies, thresholds
 from .understand import Understanding, understand
 from .vectors import index_for
@@ -51,6 +52,7 @@ class SearchResult:
     total: int                   # candidates in all (every page)
     message: str | None = None
     ignored: list[str] = field(default_factory=list)   # filters that could not be read
+    hint: str | None = None      # e.g. an English-only model asked in another language
 
 
 class _QueryVectors:
@@ -100,8 +102,11 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
                                    "with this model first.", selection.ignored)
     vector = query_vectors.get(model_name, query.text, load_model)
     if hybrid:
-        return rank_hybrid(library, index, vector, understand(library, query.text), selection, top, offset)
-    return rank(library, index, vector, selection, top, offset)
+        result = rank_hybrid(library, index, vector, understand(library, query.text), selection, top, offset)
+    else:
+        result = rank(library, index, vector, selection, top, offset)
+    result.hint = query_language_hint(query.text, model_name)
+    return result
 
 
 def _listing(library, selection: Selection, top: int, offset: int) -> SearchResult:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ConversionError
+from ..ingest.model_input import model_input
 from ..ingest.scanner import file_hash
-from ..ingest.score import read_score
+from ..model.registry import model_reads
 from ..model.linalg import normalize
 from ..store import queries
 from .search import SearchResult, rank, selection_for
@@ -43,13 +43,11 @@ def similar_to_file(library, path: str | Path, model_name: str, load_model: Call
 
     Raises ConversionError (one line) when the file cannot be read as a score.
     """
-    entries = read_score(path)
-    if entries[0].abc is None:
-        raise ConversionError(entries[0].error)
+    text = model_input(path, model_reads(model_name)).text   # what this model reads of the file
     index = index_for(library, model_name)
     if not len(index):
         return SearchResult([], 0, f"No piece has a vector from {model_name} yet; index the library "
                                    "with this model first.")
-    vector = normalize(load_model().encode_music([entries[0].abc]))[0]
+    vector = normalize(load_model().encode_music([text]))[0]
     selection = selection_for(library, filters).excluding(queries.ids_with_hash(library, file_hash(str(path))))
     return rank(library, index, vector, selection, top, offset)

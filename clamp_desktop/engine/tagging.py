@@ -311,7 +311,7 @@ def classify(model, path_or_abc: str | Path, labels: Iterable[str],
     A string naming an existing file is read as a score; any other string is
     taken as CLaMP ABC as the library stores it (already filtered).
     """
-    from ..ingest.convert import to_clamp_abc
+    from ..ingest.model_input import model_input
 
     labels = [" ".join(label.split()) for label in labels if label.strip()]
     if not labels:
@@ -321,7 +321,7 @@ def classify(model, path_or_abc: str | Path, labels: Iterable[str],
     except ValueError as exc:
         raise VocabularyError(f"Template '{template}': {exc}.") from exc
     is_file = isinstance(path_or_abc, Path) or (len(path_or_abc) < 4096 and Path(path_or_abc).is_file())
-    abc = to_clamp_abc(path_or_abc) if is_file else str(path_or_abc)
+    abc = model_input(path_or_abc, model.reads).text if is_file else str(path_or_abc)
     music = model.encode_music([abc])
     probs, cos = label_probabilities(music, model.encode_text(prompts))
     order = np.argsort(-probs[0], kind="stable")

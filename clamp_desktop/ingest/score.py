@@ -16,7 +16,8 @@ from .metadata import name_piece, read_musicxml_metadata
 from .musicxml import MUSICXML_SUFFIXES, read_musicxml_bytes
 
 ABC_SUFFIXES = (".abc",)
-MUSIC21_FORMATS = {".krn": "humdrum", ".mei": "mei"}
+MUSIC21_FORMATS = {".krn": "humdrum", ".mei": "mei", ".mid": "midi", ".midi": "midi"}
+MIDI_SUFFIXES = (".mid", ".midi")
 SUPPORTED_SUFFIXES = MUSICXML_SUFFIXES + ABC_SUFFIXES + tuple(MUSIC21_FORMATS)
 
 # ABC header field -> metadata field, laid over what the MusicXML export says.
@@ -47,6 +48,20 @@ def _converted_entry(data: bytes, path: Path, tune: int = 0) -> ScoreEntry:
     entry = _musicxml_entry(data, path, tune)
     if (entry.metadata.get("composer_raw") or "").lower() == "music21":
         entry.metadata["composer"] = entry.metadata["composer_raw"] = None
+    return entry
+
+
+def _midi_entry(path: Path) -> ScoreEntry:
+    """A MIDI file: music21's notation for ABC models and the viewer, the file's own facts as metadata."""
+    from .midi_metadata import read_midi_facts
+
+    try:
+        facts = read_midi_facts(path)
+    except (OSError, ValueError, EOFError, KeyError, IndexError) as exc:
+        raise ConversionError(f"not a readable MIDI file ({exc})"[:300]) from exc
+    _, data = score_file_to_musicxml(path, "midi")
+    entry = _converted_entry(data, path)
+    entry.metadata.update(facts)
     return entry
 
 
@@ -81,6 +96,8 @@ def read_score(path: str | Path) -> list[ScoreEntry]:
             return [_musicxml_entry(read_musicxml_bytes(path), path)]
         if suffix in ABC_SUFFIXES:
             return _abc_entries(path)
+        if suffix in MIDI_SUFFIXES:
+            return [_midi_entry(path)]
         if suffix in MUSIC21_FORMATS:
             _, data = score_file_to_musicxml(path, MUSIC21_FORMATS[suffix])
             return [_converted_entry(data, path)]

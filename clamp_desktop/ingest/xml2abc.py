@@ -47,9 +47,14 @@ _REFERENCE_OPTIONS = dict(
 )
 
 
-def musicxml_to_abc(data: bytes, name: str = "score") -> str:
-    """Raw xml2abc output for MusicXML bytes, as the reference's stdout (with ``\\r`` removed)."""
-    options = SimpleNamespace(**_REFERENCE_OPTIONS)
+def musicxml_to_abc(data: bytes, name: str = "score", options: dict | None = None,
+                    keep_carriage_returns: bool = False) -> str:
+    """Raw xml2abc output for MusicXML bytes, as the reference's stdout (with ``\\r`` removed).
+
+    ``options``: xml2abc's option values (default CLaMP v1's ``-m 2 -c 6 -x``);
+    ``keep_carriage_returns``: leave ``\\r`` for the caller (CLaMP 3 reads them as line ends).
+    """
+    options = SimpleNamespace(**(options or _REFERENCE_OPTIONS))
     output = _xml2abc.ABCoutput(name + ".abc", "", 0, options)
     buffer = io.StringIO()
     output.outfile = buffer
@@ -72,7 +77,8 @@ def musicxml_to_abc(data: bytes, name: str = "score") -> str:
         raise ConverterStopped(f"xml2abc failed: {type(exc).__name__}: {exc}"[:300], measure, part) from exc
     finally:
         _xml2abc.abcOut = None
-    text = buffer.getvalue().replace("\r", "")
+    text = buffer.getvalue()
+    text = text if keep_carriage_returns else text.replace("\r", "")
     if len(text) > MAX_ABC_CHARS:
         raise ConversionError(f"the score converts to more than {MAX_ABC_CHARS // 2**20} MiB of ABC; refused")
     if not text.strip():

@@ -79,6 +79,9 @@ class Clamp:
     patches, as CLaMP v1 was trained and as its reference reads it.
     """
 
+    reads = "clamp-abc"           # what ingest.model_input prepares for it: v1's filtered ABC
+    patch_width = PATCH_LENGTH
+
     def __init__(self, network: ClampNetwork, tokenizer, max_length: int, name: str,
                  device: torch.device, patch_budget: int = 1024, token_budget: int = 8192,
                  whole_pieces: bool = False):
@@ -122,7 +125,7 @@ class Clamp:
         lengths = [len(p) for p in patch_lists]
         for batch in length_batches(lengths, self.patch_budget, max_batch=64):
             longest = max(lengths[i] for i in batch)
-            ids = torch.zeros((len(batch), longest, PATCH_LENGTH), dtype=torch.long)
+            ids = torch.zeros((len(batch), longest, self.patch_width), dtype=torch.long)
             mask = torch.zeros((len(batch), longest), dtype=torch.long)
             for row, index in enumerate(batch):
                 ids[row, : lengths[index]] = torch.tensor(patch_lists[index], dtype=torch.long)

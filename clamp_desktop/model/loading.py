@@ -17,7 +17,7 @@ from .checkpoint import (
     save_safetensors, weights_file,
 )
 from .encoder import Clamp, pick_device
-from .registry import WHOLE_PIECES_SUFFIX, ModelEntry, bundled_model_dir, reads_whole_pieces, resolve_model
+from .registry import WHOLE_PIECES_SUFFIX, XLMR_TOKENIZER_FILES, ModelEntry, bundled_model_dir, reads_whole_pieces, resolve_model
 
 
 def _converted_dir(entry: ModelEntry) -> Path:
@@ -47,6 +47,8 @@ def model_folder(name_or_folder: str | Path, tqdm_class=None) -> tuple[str, Path
     name, entry = resolve_model(name_or_folder)
     if entry is None:
         return name, Path(name if Path(name).is_dir() else name.removesuffix(WHOLE_PIECES_SUFFIX))
+    if entry.family in ("clamp3", "clamp2"):
+        return name, clamp3_files(entry, tqdm_class)[0]
     if entry.is_bundled:
         folder = bundled_model_dir(entry)
         if not (folder / "config.json").exists():
@@ -76,6 +78,9 @@ def load_clamp(name_or_folder: str | Path, device: str | torch.device | None = N
     A name ending in ``+whole-pieces`` reads long pieces whole, in segments,
     though the model was trained on their beginnings (see ``registry.resolve_model``).
     """
+    clamp3 = _load_clamp3(name_or_folder, device, tqdm_class)
+    if clamp3 is not None:
+        return clamp3
     name, folder = model_folder(name_or_folder, tqdm_class)
     config = read_config(folder)
     path = weights_file(folder)
@@ -83,3 +88,24 @@ def load_clamp(name_or_folder: str | Path, device: str | torch.device | None = N
     tokenizer = load_tokenizer(folder, config.text_encoder_package, tqdm_class)
     return Clamp(network, tokenizer, config.max_length, name, pick_device(device),
                  whole_pieces=reads_whole_pieces(name))
+
+
+def _load_clamp3(name_or_folder: str | Path, device, tqdm_class=None):
+    """A CLaMP 3 / CLaMP 2 model (registry name or folder with the published .pth), else None."""
+    from .clamp3.loading import is_clamp3_folder, load_clamp3
+
+    name, entry = resolve_model(name_or_folder)
+    if entry is not None and entry.family in ("clamp3", "clamp2"):
+        folder, tokenizer = clamp3_files(entry, tqdm_class)
+        return load_clamp3(folder, name, pick_device(device), tokenizer_folder=tokenizer)
+    if entry is None and is_clamp3_folder(Path(name)):
+        return load_clamp3(Path(name), name, pick_device(device))
+    return None
+
+
+def clamp3_files(entry: ModelEntry, tqdm_class=None) -> tuple[Path, Path]:
+    """(folder holding the published .pth, folder holding XLM-R's tokenizer), downloaded and pinned on first use."""
+    weights = hub.fetch_pinned(entry.repo_id, entry.files[0].name, tqdm_class, entry.name)
+    tokenizer = hub.fetch_pinned_folder(entry.text_tokenizer_repo, XLMR_TOKENIZER_FILES, tqdm_class,
+                                        optional=("sentencepiece.bpe.model",), model=entry.name)
+    return weights.parent, tokenizer

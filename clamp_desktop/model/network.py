@@ -60,6 +60,13 @@ class ClampNetwork(nn.Module):
         self.music_enc = PatchEncoder(music_config)
         self.music_proj = nn.Linear(music_config.hidden_size, embedding_dim)
 
+    def transformer_slots(self) -> list[tuple[nn.Module, str]]:
+        """(owner, attribute) of each transformer, for the int8 fast path."""
+        return [(self.music_enc, "enc"), (self, "text_enc")]
+
+    def patch_embedding_module(self) -> nn.Linear:
+        return self.music_enc.patch_embedding
+
     def music_features(self, patches: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """[batch, patches, 64] ids and [batch, patches] mask -> [batch, dim], not normalised."""
         hidden = self.music_enc(patches, mask)

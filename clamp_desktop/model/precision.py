@@ -14,7 +14,7 @@ import warnings
 import torch
 from torch import nn
 
-from .encoder import Clamp
+from .encoder import Clamp  # noqa: F401  (the type with_precision takes)
 
 PRECISIONS = ("fp32", "fast")
 
@@ -33,12 +33,12 @@ def with_precision(model: Clamp, precision: str) -> Clamp:
         return model
     network = copy.deepcopy(model.network)
     if model.device.type == "cpu":
-        network.music_enc.enc = _quantize_int8(network.music_enc.enc)
-        network.text_enc = _quantize_int8(network.text_enc)
+        for owner, name in network.transformer_slots():
+            setattr(owner, name, _quantize_int8(getattr(owner, name)))
     else:
         network = network.to(torch.bfloat16)
-        network.music_enc.patch_embedding.float()
-    fast = Clamp(network, model.tokenizer, model.max_length, model.name, model.device,
-                 model.patch_budget, model.token_budget, model.whole_pieces)
+        network.patch_embedding_module().float()
+    fast = copy.copy(model)   # same family, tokenizer and settings; only the network differs
+    fast.network = network.eval()
     fast.precision = precision
     return fast

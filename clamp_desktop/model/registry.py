@@ -30,6 +30,9 @@ class ModelEntry:
     bundled_dir: str | None = None      # folder under resources/models
     download_size: int = 0
     whole_pieces: bool = False          # trained on whole pieces: long pieces are read in segments
+    family: str = "clamp"               # "clamp" (v1 layout) or "clamp3" / "clamp2" (model.clamp3)
+    languages: str = "English"          # what its text side understands
+    text_tokenizer_repo: str | None = None   # hub repo of its tokenizer, when not distilroberta-base
 
     @property
     def is_bundled(self) -> bool:
@@ -67,6 +70,40 @@ PUBLISHED = (
     ),
 )
 
+CLAMP3_C2_FILE = (
+    "weights_clamp3_c2_h_size_768_t_model_FacebookAI_xlm-roberta-base_t_length_128_a_size_768"
+    "_a_layers_12_a_length_128_s_size_768_s_layers_12_p_size_64_p_length_512.pth"
+)
+CLAMP2_FILE = (
+    "weights_clamp2_h_size_768_lr_5e-05_batch_128_scale_1_t_length_128"
+    "_t_model_FacebookAI_xlm-roberta-base_t_dropout_True_m3_True.pth"
+)
+XLMR_TOKENIZER_REPO = "FacebookAI/xlm-roberta-base"
+# config.json names the tokenizer class (xlm-roberta-base's tokenizer_config.json does not).
+XLMR_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "config.json", "sentencepiece.bpe.model")
+# Size and sha256 are not published: the revision and hash are pinned on first
+# download (hub.fetch_pinned) and checked on every later one.
+MULTILINGUAL = (
+    PUBLISHED
+    + (
+        ModelEntry(
+            name="clamp3-c2",
+            description="CLaMP 3 C2 (ACL 2025): scores and MIDI, whole pieces, ~100 languages; "
+                        "WikiMT text-to-music MRR 0.4498 (CLaMP v1: 0.2561)",
+            repo_id="sander-wood/clamp3", files=(HubFile(CLAMP3_C2_FILE),),
+            download_size=2_500_000_000, whole_pieces=True, family="clamp3",
+            languages="about 100 languages (XLM-R)", text_tokenizer_repo=XLMR_TOKENIZER_REPO,
+        ),
+        ModelEntry(
+            name="clamp2",
+            description="CLaMP 2 (NAACL 2025): scores and MIDI, whole pieces, ~100 languages",
+            repo_id="sander-wood/clamp2", files=(HubFile(CLAMP2_FILE),),
+            download_size=2_500_000_000, whole_pieces=True, family="clamp2",
+            languages="about 100 languages (XLM-R)", text_tokenizer_repo=XLMR_TOKENIZER_REPO,
+        ),
+    )
+)
+
 BUNDLED = (
     ModelEntry(
         name="clamp-desktop-mini",
@@ -80,7 +117,7 @@ BUNDLED = (
 # max_length patches to read whole pieces (see resolve_model).
 WHOLE_PIECES_SUFFIX = "+whole-pieces"
 
-REGISTRY: dict[str, ModelEntry] = {m.name: m for m in PUBLISHED + BUNDLED}
+REGISTRY: dict[str, ModelEntry] = {m.name: m for m in MULTILINGUAL + BUNDLED}
 
 # The tokenizer the published checkpoints expect; they do not contain it.
 TEXT_TOKENIZER_REPO = "distilroberta-base"
@@ -128,6 +165,8 @@ def trained_on_whole_pieces(name: str, entry: ModelEntry | None) -> bool:
     """The registry entry's flag; for a checkpoint folder, ``"whole_pieces": true`` in its config.json."""
     if entry is not None:
         return entry.whole_pieces
+    if any(Path(name).glob("weights_clamp[23]_*.pth")):
+        return True   # a CLaMP 3 / CLaMP 2 folder: trained on whole pieces
     try:
         config = json.loads((Path(name) / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -169,3 +208,15 @@ def resolve_model(name_or_folder: str | Path) -> tuple[str, ModelEntry | None]:
     raise ModelUnavailableError(
         f"'{text}' is neither a known model ({known}) nor a checkpoint folder."
     )
+
+
+def model_reads(name_or_folder: str | Path) -> str:
+    """What the named model reads, without loading it: ``clamp3``/``clamp2`` or ``clamp-abc`` (v1, bundled)."""
+    text = str(name_or_folder).removesuffix(WHOLE_PIECES_SUFFIX)
+    entry = REGISTRY.get(text)
+    if entry is not None:
+        return entry.family if entry.family in ("clamp3", "clamp2") else "clamp-abc"
+    for family in ("clamp3", "clamp2"):
+        if Path(text).is_dir() and any(Path(text).glob(f"weights_{family}_*.pth")):
+            return family
+    return "clamp-abc"

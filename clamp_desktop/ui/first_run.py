@@ -34,6 +34,9 @@ class FirstRunChoice:
         return [str(demo_folder())] if self.demo else [self.folder]
 
 
+RECOMMENDED_ONLINE = "clamp3-c2"   # the best published model for scores and MIDI (see docs/models.md)
+
+
 def model_available(entry) -> bool:
     return not entry.is_bundled or (bundled_model_dir(entry) / "config.json").exists()
 
@@ -42,7 +45,11 @@ def model_caption(entry) -> str:
     if entry.is_bundled:
         state = "" if model_available(entry) else " — not installed with this copy"
         return f"{entry.name}: {entry.description}{state}"
-    return f"{entry.name}: {entry.description} (download, {entry.download_size / 1e6:.0f} MB)"
+    size = f"{entry.download_size / 1e9:.1f} GB" if entry.download_size >= 1e9 else f"{entry.download_size / 1e6:.0f} MB"
+    recommended = "recommended with an internet connection; " if entry.name == RECOMMENDED_ONLINE else ""
+    approximate = "about " if entry.files and entry.files[0].size is None else ""
+    return (f"{entry.name}: {entry.description} ({recommended}queries in {entry.languages}; "
+            f"download {approximate}{size})")
 
 
 class FirstRunDialog(QDialog):

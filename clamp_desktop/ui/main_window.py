@@ -402,7 +402,8 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched) for h in hits], scored=True)
         shown = f"{len(hits)} best of {result.total} for “{text}” (cosine · what each piece meets of the query)"
-        self.results_label.setText(shown + (f" — {result.message}" if result.message else ""))
+        notes = [n for n in (result.message, result.hint) if n]
+        self.results_label.setText(shown + "".join(f" — {n}" for n in notes))
         if hits:
             self.table.selectRow(0)
 

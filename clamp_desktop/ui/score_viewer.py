@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.browse import composer_line, facts_line
-from ..engine.render import ViewOptions, interval_for, page_size, recolor_svg
+from ..engine.render import ViewOptions, conversion_label, interval_for, page_size, recolor_svg
 from .icons import icon
 from .page_label import PageLabel
 from .rasterize import page_image_and_boxes
@@ -354,7 +354,8 @@ class ScoreViewer(QWidget):
         self.page_box.setMaximum(max(result.pages, 1))
         self.page_box.setValue(result.page)
         self.page_box.blockSignals(False)
-        self.page_count_label.setText(f"/ {result.pages}")
+        converted = conversion_label(result.path)
+        self.page_count_label.setText(f"/ {result.pages}" + (f"  ({converted})" if converted else ""))
         self._offer_parts(result.parts)
         self.pageShown.emit(result.page, result.pages)
 

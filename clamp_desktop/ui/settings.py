@@ -35,7 +35,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("library/db", str, "", "Library database",
            "The SQLite file of the library (empty: the default location).", page="Library"),
     Option("library/musicxml_only", bool, False, "Index MusicXML files only",
-           "Skip ABC, Humdrum and MEI files when indexing.", page="Library"),
+           "Skip ABC, Humdrum, MEI and MIDI files when indexing.", page="Library"),
     Option("library/workers", int, 0, "Converter processes",
            "Processes that read scores while indexing (0: as many as the machine has cores).",
            maximum=64, page="Library"),
@@ -44,7 +44,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("watch/delay_s", float, 3.0, "Wait after a change (seconds)",
            "Changes are gathered this long before indexing starts.", minimum=0.2, maximum=600, page="Library"),
     Option("model/name", str, "", "Model",
-           "A model name or checkpoint folder (empty: the bundled model).", page="Model"),
+           "A model name or checkpoint folder (empty: the bundled model). clamp3-c2 (CLaMP 3, about "
+           "2.5 GB download) reads scores and MIDI whole and understands queries in about 100 languages; "
+           "the CLaMP v1 models and the bundled one understand English.", page="Model"),
     Option("model/whole_pieces", bool, False, "Read whole pieces",
            "Published CLaMP models read only a piece's first 512 (or 1024) bar patches, as they were "
            "trained; with this on they read long pieces whole, in segments, and the library is "
