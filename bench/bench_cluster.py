@@ -135,6 +135,7 @@ def main() -> None:
         print(f"{len(list(folder.iterdir()))} files, model {args.model or 'CLaMP-S/512 shape, random weights'}, "
               f"{os.cpu_count()} cores here", flush=True)
         runs = {name: [] for name in RUNS}
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"   # loopback only (see tests/test_cluster.py)
         cluster = Cluster(initialize_head=True, head_node_args={
             "num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False})
         try:

@@ -11,6 +11,7 @@ their minute or two, hence ``slow``; CI runs them.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -71,6 +72,9 @@ def ray_cluster():
     pytest.importorskip("ray", reason='Ray is not installed: pip install -e ".[test,cluster]" runs the cluster tests')
     from ray.cluster_utils import Cluster
 
+    # Ray's single-machine mode: every node, the driver and the CLI's child process use
+    # 127.0.0.1, so the test's traffic never leaves loopback (not even to this machine's LAN address).
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     cluster = Cluster(initialize_head=True, head_node_args={
         "num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False})
     cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE_BYTES)

@@ -33,8 +33,9 @@ def convert_files(jobs: list[tuple[str, str]], payloads: list[bytes] | None,
     """(this node's id, [(job, entries, None) or (job, None, reason)]) for ``jobs``.
 
     ``payloads``: the files' bytes when the driver ships them (``--ship-files``);
-    they are written under their own names, so titles taken from a file name
-    are the same as when the file is read where it lies.
+    they are written under their own path (below a temporary folder), so titles
+    and composers taken from file and folder names are the same as when the
+    file is read where it lies.
     """
     node = ray.get_runtime_context().get_node_id()
     pool = _pool(timeout, memory_limit)
@@ -43,8 +44,8 @@ def convert_files(jobs: list[tuple[str, str]], payloads: list[bytes] | None,
     with tempfile.TemporaryDirectory(prefix="clamp-shipped-") as folder:
         originals = {}
         for index, ((path, digest), data) in enumerate(zip(jobs, payloads)):
-            copy = Path(folder, str(index), Path(path).name)
-            copy.parent.mkdir()
+            copy = Path(folder, str(index), *Path(path).parts[1:])
+            copy.parent.mkdir(parents=True)
             copy.write_bytes(data)
             originals[str(copy)] = (path, digest)
         copies = [(copy, digest) for copy, (_, digest) in originals.items()]
