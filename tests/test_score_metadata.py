@@ -213,7 +213,7 @@ def test_an_openscore_song_in_french_from_a_folder_named_underscore():
 
 
 def test_an_openscore_quartet():
-    meta = meta_of(next(OPENSCORE.glob("string-quartets/scores/Saint-Georges*/*/*.mxl")))
+    meta = meta_of(next(OPENSCORE.glob("string-quartets/scores/Saint-Georges*/String_Quartet_in_C_minor*/*.mxl")))
     assert meta["composer"] == "Joseph Bologne Saint-Georges"
     assert meta["ensemble"] == "string quartet" and meta["voices"] == 4
     assert meta["has_lyrics"] == 0 and meta["language"] is None

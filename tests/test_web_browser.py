@@ -114,7 +114,7 @@ def test_a_browser_logs_in_searches_opens_a_score_and_turns_a_page(server, devic
         search.send_keys("a four-part chorale", Keys.ENTER)
         wait.until(lambda d: "chorale" in d.current_url and "piece" in d.find_element(By.ID, "message").text)
         scores = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#results .result .score")]
-        assert scores and all(text.endswith("%") for text in scores)
+        assert scores and all(text.startswith("cos ") for text in scores)
         shot(driver, f"web-{device}-search", tmp_path)
 
         driver.find_element(By.CSS_SELECTOR, f'#results .result[data-id="{target}"]').click()

@@ -60,7 +60,8 @@ def _hit_row(number: int, hit, facts: dict, tags: dict) -> dict:
     key, meter = facts.get(piece["id"], (None, None))
     return {"rank": number, "id": piece["id"], "title": piece.get("title"), "composer": piece.get("composer"),
             "key": key, "meter": meter, "parts": piece.get("parts"), "measures": piece.get("measures"),
-            "tags": tags.get(piece["id"], {}), "score": hit.probability, "cosine": hit.cosine}
+            "tags": tags.get(piece["id"], {}), "score": hit.cosine, "cosine": hit.cosine,
+            "matched": list(getattr(hit, "matched", ()))}
 
 
 class LibraryService:

@@ -35,12 +35,13 @@ function resultItem(row) {
   const button = element("button", "result");
   button.type = "button";
   button.dataset.id = row.id;
-  if (row.score !== null && row.score !== undefined) button.append(element("span", "score", `${(row.score * 100).toFixed(1)}%`));
+  if (row.score !== null && row.score !== undefined) button.append(element("span", "score", `cos ${row.score.toFixed(2)}`));
   button.append(element("span", "title", row.title || "(untitled)"));
   if (row.composer) button.append(element("span", "composer", ` · ${row.composer}`));
   const facts = [row.key, row.meter, row.parts ? `${row.parts} part${row.parts > 1 ? "s" : ""}` : null,
                  row.measures ? `${row.measures} bars` : null].filter(Boolean);
   if (facts.length) button.append(element("span", "facts", facts.join(" · ")));
+  if (row.matched && row.matched.length) button.append(element("span", "facts", `meets: ${row.matched.join(", ")}`));
   const labels = Object.values(row.tags || {}).flat();
   if (labels.length) {
     const tags = element("span", "tags");
