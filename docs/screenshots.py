@@ -38,6 +38,13 @@ def demo_scores(target: Path) -> Path:
         for path in files[:count]:
             (target / folder).mkdir(parents=True, exist_ok=True)
             shutil.copy(path, target / folder / path.name)
+    # Real MuseScore exports in their collections' folder shapes (CC0, tests/data/openscore):
+    # titles and composers come from folders and credits as on a user's disk.
+    openscore = Path(__file__).parent.parent / "tests" / "data" / "openscore"
+    for path in openscore.rglob("*.mxl"):
+        copy = target / "openscore" / path.relative_to(openscore)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, copy)
     (target / BROKEN).write_text("<score-partwise><part-list>")
     return target
 

@@ -335,9 +335,10 @@ def piece_tags(library, piece_id: int,
     """vocabulary -> its labels for one piece: shown ones first (by score), then the rest.
 
     Automatic tags below the threshold (the calibrated one of the model that
-    tagged, ``thresholds``), of vocabularies no longer defined, and guessed
-    composers of a piece whose composer is known are listed with
-    ``visible=False``: suggestions the user may accept.
+    tagged, ``thresholds``) and of vocabularies no longer defined are listed with
+    ``visible=False``: suggestions the user may accept.  A guessed composer of
+    a piece whose composer is known is not listed at all (the score says who
+    wrote it; a guess beside that is noise, not a suggestion).
     """
     if vocabularies is None:
         vocabularies, _ = load_vocabularies()
@@ -353,10 +354,10 @@ def piece_tags(library, piece_id: int,
             view = TagView(label, score if score is not None else sources["user"], "user", True)
         elif "hidden" in sources:
             view = TagView(label, score, "hidden", False)
+        elif vocabulary == "composer" and composer_known:
+            continue
         else:
-            guess_of_known = vocabulary == "composer" and composer_known
-            view = TagView(label, score, "auto",
-                           vocabulary in shown and score >= shown[vocabulary] and not guess_of_known)
+            view = TagView(label, score, "auto", vocabulary in shown and score >= shown[vocabulary])
         views.setdefault(vocabulary, []).append(view)
     for items in views.values():
         items.sort(key=lambda v: (not v.visible, -(v.score or 0.0), v.label.casefold()))
