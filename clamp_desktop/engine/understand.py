@@ -57,7 +57,7 @@ class Soft:
 @dataclass
 class Understanding:
     constraints: list[Soft] = field(default_factory=list)
-    keywords: str | None = None       # FTS5 expression: any content word of the query
+    keywords: str | None = None       # FTS5 expression: every content word of the query
     used: set[int] = field(default_factory=set)   # token positions explained by a constraint
     composer_words: set[int] = field(default_factory=set)
 
@@ -81,7 +81,9 @@ def understand(library, text: str) -> Understanding:
     _titles(library, tokens, found)
     content = [t for t in dict.fromkeys(tokens) if t not in words.STOP_WORDS]
     phrases = [p for p in (fts_phrase(t) for t in content) if p]
-    found.keywords = " OR ".join(phrases) or None
+    # All of them: "any" lets generic words ("four", "part") lift a piece whose credits happen
+    # to hold them above the model's best matches (exact titles have their own constraint).
+    found.keywords = " AND ".join(phrases) or None
     return found
 
 
