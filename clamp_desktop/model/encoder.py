@@ -139,20 +139,22 @@ class Clamp:
 
     def encode_text(self, texts: Sequence[str]) -> np.ndarray:
         """Texts -> float32 [n, dim] vectors (special tokens on, truncated at 128 tokens)."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not len(texts):
-            return out
-        encoded = [
-            self.tokenizer(t, truncation=True, max_length=TEXT_MAX_TOKENS)["input_ids"] for t in texts
-        ]
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.encode_token_lists(
+            [self.tokenizer(t, truncation=True, max_length=TEXT_MAX_TOKENS)["input_ids"] for t in texts])
+
+    def encode_token_lists(self, token_lists: Sequence[list[int]]) -> np.ndarray:
+        """Token id lists -> float32 [n, dim] text vectors, batched by length."""
+        out = np.zeros((len(token_lists), self.dim), dtype=np.float32)
         pad_id = self.tokenizer.pad_token_id or 0
-        lengths = [len(e) for e in encoded]
+        lengths = [len(t) for t in token_lists]
         for batch in length_batches(lengths, self.token_budget, max_batch=128):
             longest = max(lengths[i] for i in batch)
             ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
             mask = torch.zeros((len(batch), longest), dtype=torch.long)
             for row, index in enumerate(batch):
-                ids[row, : lengths[index]] = torch.tensor(encoded[index], dtype=torch.long)
+                ids[row, : lengths[index]] = torch.tensor(token_lists[index], dtype=torch.long)
                 mask[row, : lengths[index]] = 1
             with torch.inference_mode():
                 features = self.network.text_features(ids.to(self.device), mask.to(self.device))

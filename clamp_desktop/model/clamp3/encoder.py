@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..encoder import Clamp, length_batches
+from ..encoder import Clamp
 from ..patching import segments
 from .patching import m3_patches
 
@@ -47,22 +47,6 @@ class Clamp3(Clamp):
         """Texts -> float32 [n, dim]: all tokens, in segments of 128 weighted by length (no truncation)."""
         pieces = [segments(self.text_token_ids(t), MAX_TEXT_TOKENS) for t in texts]
         return self.encode_segmented(pieces, self.encode_token_lists)
-
-    def encode_token_lists(self, token_lists: Sequence[list[int]]) -> np.ndarray:
-        out = np.zeros((len(token_lists), self.dim), dtype=np.float32)
-        pad_id = self.tokenizer.pad_token_id
-        lengths = [len(t) for t in token_lists]
-        for batch in length_batches(lengths, self.token_budget, max_batch=128):
-            longest = max(lengths[i] for i in batch)
-            ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), longest), dtype=torch.long)
-            for row, index in enumerate(batch):
-                ids[row, : lengths[index]] = torch.tensor(token_lists[index], dtype=torch.long)
-                mask[row, : lengths[index]] = 1
-            with torch.inference_mode():
-                features = self.network.text_features(ids.to(self.device), mask.to(self.device))
-            out[batch] = features.float().cpu().numpy()
-        return out
 
     def __repr__(self) -> str:
         return f"Clamp3({self.name!r}, family={self.family}, dim={self.dim}, device={self.device})"
