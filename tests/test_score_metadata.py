@@ -119,6 +119,12 @@ def test_a_surname_given_folder_names_the_composer_of_a_file_that_names_none(tmp
     assert meta["composer_raw"] == "Smith,_Jane"
 
 
+def test_a_surname_first_folder_without_comma_names_a_known_composer(tmp_path):
+    meta = meta_of(write(tmp_path / "schumann_clara" / "polonaise_op1n1.musicxml", score()))
+    assert meta["composer"] == "Clara Schumann"       # as in music21's corpus
+    assert composers.folder_composer("Berlin_Pieces") is None      # not a person the authority knows
+
+
 def test_a_folder_that_is_no_composer_is_not_taken_for_one(tmp_path):
     meta = meta_of(write(tmp_path / "Berlin" / "Piano_Pieces" / "Evening.musicxml", score()))
     assert meta["composer"] is None

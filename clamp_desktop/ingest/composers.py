@@ -259,6 +259,10 @@ def folder_composer(folder: str, table: Authority | None = None) -> str | None:
     """The composer a folder name stands for: an authority entry, or the "Surname,_Given" shape."""
     text = " ".join(folder.replace("_", " ").split())
     found = lookup(clean(text), table)
+    surname_first = text.split()
+    if not found and len(surname_first) >= 2 and "," not in text:
+        # "schumann_clara", "Bach_Carl_Philipp_Emanuel": surname first, without the comma
+        found = lookup(clean(" ".join([*surname_first[1:], surname_first[0]])), table)
     if found:
         return found.name
     return clean(text) if _person_shape(text) else None
