@@ -462,19 +462,35 @@ def run(model_name: str, limit: int | None, seed: int, beside: str | None = None
     return results
 
 
+def figure_row(name: str, figures: dict, get) -> str:
+    """One measure: each system's figure to three decimals, '-' where it has none."""
+    cells = []
+    for figure in figures.values():
+        try:
+            cells.append(f"{get(figure):.3f}")
+        except (KeyError, TypeError):
+            cells.append("-")
+    return f"| {name} | " + " | ".join(cells) + " |"
+
+
+def query_rows(queries: dict[str, list[dict]], mark_novel: bool = True) -> list[str]:
+    """The per-query p@10 table, one column a system (their query lists are in the same order)."""
+    systems = list(queries)
+    lines = ["| query | relevant | " + " | ".join(systems) + " |", "|---|---|" + "---|" * len(systems)]
+    for i, q in enumerate(queries[systems[0]]):
+        mark = " *" if mark_novel and q["novel_wording"] else ""
+        cells = [f"{queries[s][i]['p@10']:.2f}" for s in systems]
+        lines.append(f"| {q['query']}{mark} | {q['relevant']} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def table(results: dict) -> str:
     systems = list(results["systems"])
     lines = [f"test pieces: {results['test_pieces']}  ({results['seconds']} s)", "",
              "| measure | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
 
     def row(name, get):
-        cells = []
-        for s in systems:
-            try:
-                cells.append(f"{get(results['systems'][s]):.3f}")
-            except (KeyError, TypeError):
-                cells.append("-")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(figure_row(name, results["systems"], get))
 
     row("(a) precision@10, all queries", lambda r: r["p@10_mean"])
     row("(a) precision@10, novel wording", lambda r: r["p@10_mean_novel_wording"])
@@ -488,19 +504,10 @@ def table(results: dict) -> str:
     for name in TAGGED:
         row(f"(e) tagging: {name} accuracy", lambda r, v=name: r["tagging"][v]["accuracy"])
         row(f"(e) tagging: {name} balanced acc.", lambda r, v=name: r["tagging"][v]["balanced_accuracy"])
-    lines += ["", "| query | relevant | " + " | ".join(systems) + " |", "|---|---|" + "---|" * len(systems)]
-    first = results["systems"][systems[0]]["queries"]
-    for i, q in enumerate(first):
-        mark = " *" if q["novel_wording"] else ""
-        cells = [f"{results['systems'][s]['queries'][i]['p@10']:.2f}" for s in systems]
-        lines.append(f"| {q['query']}{mark} | {q['relevant']} | " + " | ".join(cells) + " |")
-    lines.append("")
+    lines += ["", *query_rows({s: r["queries"] for s, r in results["systems"].items()}), ""]
     lines.append("(* phrased in words no training description uses: checked by unseen_wording_problems)")
     lines += ["", "The earlier 'new wording' queries that share words with the descriptions (issue 21):", "",
-              "| query | relevant | " + " | ".join(systems) + " |", "|---|---|" + "---|" * len(systems)]
-    for i, q in enumerate(results["systems"][systems[0]]["old_novel_queries"]):
-        cells = [f"{results['systems'][s]['old_novel_queries'][i]['p@10']:.2f}" for s in systems]
-        lines.append(f"| {q['query']} | {q['relevant']} | " + " | ".join(cells) + " |")
+              *query_rows({s: r["old_novel_queries"] for s, r in results["systems"].items()}, mark_novel=False)]
     if results.get("real"):
         lines += ["", real_table(results)]
     return "\n".join(lines)
@@ -515,13 +522,7 @@ def real_table(results: dict) -> str:
              "| measure | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
 
     def row(name, get):
-        cells = []
-        for s in systems:
-            try:
-                cells.append(f"{get(results['real'][s]):.3f}")
-            except (KeyError, TypeError):
-                cells.append("-")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(figure_row(name, results["real"], get))
 
     row("precision@10, real-collection queries", lambda r: r["p@10_mean"])
     row("precision@10, ... in unseen wording", lambda r: r["p@10_mean_novel_wording"])
@@ -532,11 +533,7 @@ def real_table(results: dict) -> str:
         for name in TAGGED:
             row(f"{collection}: tagging {name} accuracy",
                 lambda r, c=collection, v=name: r["collections"][c]["tagging"][v]["accuracy"])
-    lines += ["", "| query | relevant | " + " | ".join(systems) + " |", "|---|---|" + "---|" * len(systems)]
-    for i, q in enumerate(results["real"][systems[0]]["queries"]):
-        mark = " *" if q["novel_wording"] else ""
-        cells = [f"{results['real'][s]['queries'][i]['p@10']:.2f}" for s in systems]
-        lines.append(f"| {q['query']}{mark} | {q['relevant']} | " + " | ".join(cells) + " |")
+    lines += ["", *query_rows({s: r["queries"] for s, r in results["real"].items()})]
     return "\n".join(lines)
 
 
