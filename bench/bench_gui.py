@@ -12,11 +12,8 @@ selection.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,21 +24,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def cold_starts(runs: int, workdir: Path, score: Path) -> list[float]:
     from clamp_desktop.ingest.score import read_score
     from clamp_desktop.store.synthetic import library_of_copies
+    from clamp_desktop.ui.startup_probe import probe_library
 
     db = workdir / "big.db"
     library_of_copies(db, read_score(score)[0], score.parent)
-    config = workdir / "config"
-    config.mkdir()
-    (config / "settings.ini").write_text(f"[library]\ndb={db}\n[first_run]\ndone=true\n[watch]\nenabled=false\n")
-    env = dict(os.environ, CLAMP_DESKTOP_CONFIG=str(config), CLAMP_DESKTOP_CACHE=str(workdir / "cache"))
     times = []
     for _ in range(runs):
-        started = time.monotonic()
-        out = subprocess.run([sys.executable, "-m", "clamp_desktop.ui.startup_probe"], env=env,
-                             capture_output=True, text=True, check=True)
-        wall = time.monotonic() - started
+        wall, probe = probe_library(db, workdir)
         times.append(wall)
-        assert not json.loads(out.stdout.strip().splitlines()[-1])["torch"]
+        assert not probe["torch"]
     return times
 
 

@@ -21,11 +21,9 @@ space (embedding-like random draws, ``bench_search.EmbeddingLike``).  Then:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -77,18 +75,13 @@ def build(db: Path, pieces: int, model: str) -> float:
 
 
 def cold_starts(db: Path, workdir: Path, runs: int) -> list[float]:
-    config = workdir / "config"
-    config.mkdir(exist_ok=True)
-    (config / "settings.ini").write_text(f"[library]\ndb={db}\n[first_run]\ndone=true\n[watch]\nenabled=false\n")
-    env = dict(os.environ, CLAMP_DESKTOP_CONFIG=str(config), CLAMP_DESKTOP_CACHE=str(workdir / "cache"))
+    from clamp_desktop.ui.startup_probe import probe_library
+
     times = []
     for _ in range(runs):
-        started = time.monotonic()
-        out = subprocess.run([sys.executable, "-m", "clamp_desktop.ui.startup_probe"], env=env,
-                             capture_output=True, text=True, check=True)
-        probe = json.loads(out.stdout.strip().splitlines()[-1])
+        wall, probe = probe_library(db, workdir)
         assert probe["rows"], probe
-        times.append(time.monotonic() - started)
+        times.append(wall)
     return times
 
 

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 from clamp_desktop.ingest.score import read_score
 from clamp_desktop.store.synthetic import library_of_copies
+from clamp_desktop.ui.startup_probe import probe_library
 
 
 def test_the_window_shows_a_large_library_quickly_and_lazily(tmp_path, score_folder):
     db = tmp_path / "big.db"
     score = score_folder / "bwv1.6.mxl"
     library_of_copies(db, read_score(score)[0], score.parent)  # 10,000 pieces
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "settings.ini").write_text(
-        f"[library]\ndb={db}\n[first_run]\ndone=true\n[watch]\nenabled=false\n")
-    env = dict(os.environ, CLAMP_DESKTOP_CONFIG=str(config), QT_QPA_PLATFORM="offscreen")
-    probe = subprocess.run([sys.executable, "-m", "clamp_desktop.ui.startup_probe"], env=env, capture_output=True, text=True, timeout=120)
-    assert probe.returncode == 0, probe.stderr[-2000:]
-    result = json.loads(probe.stdout.strip().splitlines()[-1])
+    _, result = probe_library(db, tmp_path)      # raises with the child's stderr if it fails
     assert result["total"] == 10_000
     assert result["rows"] < 1000                 # rows are fetched page by page, not all at once
     assert result["thumbnails"] < 60             # only painted rows ask for a thumbnail
