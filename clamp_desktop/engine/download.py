@@ -8,12 +8,12 @@ is never used.
 
 from __future__ import annotations
 
-import hashlib
 import urllib.request
 from pathlib import Path
 from typing import Callable
 
 from ..errors import ClampDesktopError
+from ..ingest.scanner import file_hash
 
 CHUNK = 1 << 16
 TIMEOUT_S = 30
@@ -21,14 +21,6 @@ TIMEOUT_S = 30
 
 class DownloadError(ClampDesktopError):
     """A download failed, or its file does not match its pin."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _open(url: str, start: int):
@@ -45,7 +37,7 @@ def download(url: str, target: Path, size: int, sha256: str,
              progress: Callable[[int, int], None] | None = None) -> Path:
     """``target`` holding the pinned file; resumes a ``.part`` left by an earlier try."""
     target = Path(target)
-    if target.is_file() and target.stat().st_size == size and _sha256(target) == sha256:
+    if target.is_file() and target.stat().st_size == size and file_hash(str(target)) == sha256:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
@@ -67,7 +59,7 @@ def download(url: str, target: Path, size: int, sha256: str,
     if partial.stat().st_size < size:      # the connection ended early: keep the part to resume
         raise DownloadError(f"Downloading {target.name} stopped at {partial.stat().st_size} of {size} bytes; "
                             "run it again to resume.")
-    if partial.stat().st_size != size or _sha256(partial) != sha256:
+    if partial.stat().st_size != size or file_hash(str(partial)) != sha256:
         got = partial.stat().st_size
         partial.unlink()
         raise DownloadError(f"The downloaded {target.name} ({got} bytes) does not match its pinned "
