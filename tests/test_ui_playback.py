@@ -11,19 +11,15 @@ from PySide6.QtGui import QColor
 from clamp_desktop.engine.render import ScoreRenderer
 from clamp_desktop.engine.synth import Synthesizer, load_bank
 from clamp_desktop.ui.page_label import HIGHLIGHT
-from clamp_desktop.ui.score_viewer import ScoreViewer
 from clamp_desktop.worker import Worker
 from sound_helpers import soundfont_or_skip
+from viewer_helpers import open_viewer
 
 
 @pytest.fixture
 def viewer(qtbot, tmp_path):
     worker = Worker(tmp_path / "library.db")
-    viewer = ScoreViewer(worker)
-    qtbot.addWidget(viewer)
-    viewer.resize(700, 900)
-    viewer.show()
-    qtbot.waitExposed(viewer)
+    viewer = open_viewer(qtbot, worker)
     yield viewer
     viewer.playback.shutdown()
     assert worker.shutdown()

@@ -6,8 +6,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from clamp_desktop.ui.rasterize import ink_pixels
-from clamp_desktop.ui.score_viewer import FIT_PAGE, FIT_WIDTH, ScoreViewer
+from clamp_desktop.ui.score_viewer import FIT_PAGE, FIT_WIDTH
 from clamp_desktop.worker import Worker
+from viewer_helpers import open_viewer
 
 MIN_INK = 5000
 
@@ -21,12 +22,7 @@ def worker(tmp_path):
 
 @pytest.fixture
 def viewer(qtbot, worker):
-    viewer = ScoreViewer(worker)
-    qtbot.addWidget(viewer)
-    viewer.resize(700, 900)
-    viewer.show()
-    qtbot.waitExposed(viewer)
-    return viewer
+    return open_viewer(qtbot, worker)
 
 
 def piece(path, title="A title", composer="A composer"):

@@ -8,8 +8,9 @@ import pytest
 
 from clamp_desktop.engine.midi import midi_parts
 from clamp_desktop.engine.render import RenderError, ScoreRenderer, ViewOptions, interval_for
-from clamp_desktop.ui.score_viewer import FIT_PAGE, FIT_WIDTH, ScoreViewer
+from clamp_desktop.ui.score_viewer import FIT_PAGE, FIT_WIDTH
 from clamp_desktop.worker import Worker
+from viewer_helpers import open_viewer
 
 CHORALE = "bach/bwv66.6.mxl"
 
@@ -43,11 +44,7 @@ def test_one_part_keeps_only_that_part_on_the_page_and_in_the_midi(corpus):
 
 def test_the_viewer_shows_one_part_transposed_and_zooms(qtbot, tmp_path, corpus):
     worker = Worker(tmp_path / "library.db")
-    viewer = ScoreViewer(worker)
-    qtbot.addWidget(viewer)
-    viewer.resize(700, 900)
-    viewer.show()
-    qtbot.waitExposed(viewer)
+    viewer = open_viewer(qtbot, worker)
     try:
         with qtbot.waitSignal(viewer.pageShown, timeout=30_000):
             viewer.show_piece({"id": 1, "path": str(corpus.root / CHORALE), "tune": 0, "title": "t"})
