@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt
 
 from clamp_desktop.engine.render import ScoreRenderer
 from clamp_desktop.engine.synth import Synthesizer, load_bank
-from clamp_desktop.ui.page_label import HIGHLIGHT
 from clamp_desktop.worker import Worker
 from sound_helpers import soundfont_or_skip
 from viewer_helpers import open_viewer
