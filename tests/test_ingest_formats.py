@@ -1,6 +1,5 @@
 """ABC (one entry per tune), Humdrum **kern and MEI go through MusicXML to CLaMP ABC."""
 
-import shutil
 
 import pytest
 

@@ -1,6 +1,5 @@
 """The library stays in step with its folder: add, modify, rename, delete, failures, upgrades."""
 
-import json
 import shutil
 import sqlite3
 

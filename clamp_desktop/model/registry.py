@@ -7,7 +7,7 @@ bundled model) or by a path to a folder in the published layout.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
