@@ -73,11 +73,12 @@ def understand(library, text: str) -> Understanding:
     """The soft constraints and keyword expression of a query's free text."""
     tokens = normalise(text).split()
     found = Understanding()
-    _composer(library, tokens, found, named=True)
+    composers = [name for name, _ in library.composers()]    # read once: both composer passes use it
+    _composer(composers, tokens, found, named=True)
     _ensemble(library, tokens, found)
     _key(library, text, tokens, found)
     _tables(library, tokens, found)
-    _composer(library, tokens, found, named=False)
+    _composer(composers, tokens, found, named=False)
     _titles(library, tokens, found)
     content = [t for t in dict.fromkeys(tokens) if t not in words.STOP_WORDS]
     phrases = [p for p in (fts_phrase(t) for t in content) if p]
@@ -190,7 +191,7 @@ def _spelled(name: str) -> tuple[str, ...]:
     return tuple(name_words(name))
 
 
-def _composer(library, tokens: list[str], found: Understanding, *, named: bool) -> None:
+def _composer(composers: list[str], tokens: list[str], found: Understanding, *, named: bool) -> None:
     """Composers of the library named in the query, compared as spelling skeletons.
 
     ``named``: only a full name or "by SURNAME" (read before the other words,
@@ -198,7 +199,7 @@ def _composer(library, tokens: list[str], found: Understanding, *, named: bool) 
     """
     ambiguous, matched, used = _ambiguous(), [], set()
     spelled = [skeleton(t) for t in tokens]
-    for name, _ in library.composers():
+    for name in composers:
         parts = list(_spelled(name))
         if not parts or len(parts[-1]) < 3:
             continue
