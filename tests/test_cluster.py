@@ -11,7 +11,6 @@ their minute or two, hence ``slow``; CI runs them.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -74,13 +73,14 @@ def ray_cluster():
 
     # Ray's single-machine mode: every node, the driver and the CLI's child process use
     # 127.0.0.1, so the test's traffic never leaves loopback (not even to this machine's LAN address).
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    cluster = Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False})
-    cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE_BYTES)
-    cluster.wait_for_nodes()
-    yield cluster
-    cluster.shutdown()
+    with pytest.MonkeyPatch.context() as patch:     # the other test files keep the environment they had
+        patch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        cluster = Cluster(initialize_head=True, head_node_args={
+            "num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False})
+        cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE_BYTES)
+        cluster.wait_for_nodes()
+        yield cluster
+        cluster.shutdown()
 
 
 @pytest.fixture(scope="module")
