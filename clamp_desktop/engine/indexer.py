@@ -318,8 +318,7 @@ class LibraryIndexer:
 
         with self.library.atomic():
             self.library.merge_spellings(unify(self.library.composers()))
-            pieces = [(p["id"], p["path"], p["composer"]) for p in self.library.pieces()]
-            self.library.set_composers(composers_by_folder(pieces))
+            self.library.set_composers(composers_by_folder(self.library.piece_composers()))
 
     # --- running ---------------------------------------------------------------
 

@@ -229,6 +229,11 @@ class Library(Database):
             ).rowcount
         return changed
 
+    def piece_composers(self) -> list[tuple[int, str, str | None]]:
+        """(id, path, composer) of every readable piece, in path order: the composer passes need no more."""
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(
+            "SELECT id, path, composer FROM pieces WHERE status = 'ok' ORDER BY path, tune")]
+
     def set_composers(self, composers: dict[int, str]) -> None:
         """Name the composer of pieces (id -> name) that have none."""
         self.conn.executemany(
