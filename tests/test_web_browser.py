@@ -31,6 +31,7 @@ from selenium.webdriver.common.actions import interaction  # noqa: E402
 from selenium.webdriver.common.actions.action_builder import ActionBuilder  # noqa: E402
 from selenium.webdriver.common.actions.pointer_input import PointerInput  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -99,7 +100,8 @@ def test_a_browser_logs_in_searches_opens_a_score_and_turns_a_page(server, devic
     target, pages = longest_piece(server)
     assert pages >= 2, "the test library needs a score of two pages or more"
     driver = browser(device)
-    wait = WebDriverWait(driver, WAIT_S)
+    # The page re-renders its lists as answers arrive: an element read mid-render is looked up again.
+    wait = WebDriverWait(driver, WAIT_S, ignored_exceptions=(StaleElementReferenceException,))
     try:
         driver.get(server.url + "/")
         wait.until(lambda d: d.current_url.endswith("/login"))
@@ -113,7 +115,8 @@ def test_a_browser_logs_in_searches_opens_a_score_and_turns_a_page(server, devic
         search = driver.find_element(By.ID, "q")
         search.send_keys("a four-part chorale", Keys.ENTER)
         wait.until(lambda d: "chorale" in d.current_url and "piece" in d.find_element(By.ID, "message").text)
-        scores = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#results .result .score")]
+        # the opening listing also says "N pieces": wait for the search's own rows, which carry a score
+        scores = wait.until(lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, "#results .result .score")])
         assert scores and all(text.startswith("cos ") for text in scores)
         shot(driver, f"web-{device}-search", tmp_path)
 
