@@ -24,7 +24,7 @@ from .database import Database
 TEXT_COLUMNS = frozenset({
     "title", "subtitle", "composer", "lyricist", "arranger", "work", "movement",
     "instruments", "path", "format", "software", "genre", "origin", "composer_raw", "mode",
-    "key_source", "ensemble", "language", "tempo_class", "era",
+    "key_source", "ensemble", "language", "tempo_class", "era", "notes",
 })
 NUMBER_COLUMNS = frozenset({"parts", "measures", "tune", "voices", "has_lyrics", "has_chords"})
 FINGERPRINT_BYTES = 32          # the head of a vector blob that tells a re-encoded vector apart
