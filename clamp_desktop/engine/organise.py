@@ -17,7 +17,7 @@ from ..store import user_data
 EDITABLE_FIELDS = user_data.EDITABLE_FIELDS
 
 
-def _need_piece(library, piece_id: int) -> dict:
+def need_piece(library, piece_id: int) -> dict:
     piece = library.piece(int(piece_id))
     if piece is None:
         raise ClampDesktopError(f"There is no piece {piece_id} in the library.")
@@ -38,7 +38,7 @@ def edit_piece(library, piece_id: int, **fields: str | None) -> dict[str, dict]:
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
         raise ClampDesktopError(f"Cannot edit {', '.join(unknown)}; editable fields: {', '.join(EDITABLE_FIELDS)}.")
-    _need_piece(library, piece_id)
+    need_piece(library, piece_id)
     with library.atomic():
         for field, value in fields.items():
             value = value if field == "notes" or value is None else _clean(value)
@@ -50,7 +50,7 @@ def revert_field(library, piece_id: int, field: str) -> bool:
     """Show the file's value of ``field`` again; False when it was not edited."""
     if field not in EDITABLE_FIELDS:
         raise ClampDesktopError(f"'{field}' is not an editable field ({', '.join(EDITABLE_FIELDS)}).")
-    _need_piece(library, piece_id)
+    need_piece(library, piece_id)
     with library.atomic():
         return user_data.drop_edit(library, int(piece_id), field)
 
@@ -72,20 +72,20 @@ def rate(library, piece_id: int, stars: int) -> None:
     stars = int(stars)
     if not 0 <= stars <= 5:
         raise ClampDesktopError(f"A rating is 0 to 5 stars, not {stars}.")
-    _need_piece(library, piece_id)
+    need_piece(library, piece_id)
     with library.atomic():
         user_data.put_mark(library, int(piece_id), "rating", stars or None)
 
 
 def set_favourite(library, piece_id: int, favourite: bool = True) -> None:
-    _need_piece(library, piece_id)
+    need_piece(library, piece_id)
     with library.atomic():
         user_data.put_mark(library, int(piece_id), "favourite", int(bool(favourite)))
 
 
 def set_hidden(library, piece_id: int, hidden: bool = True) -> None:
     """Keep a piece (an extra copy) out of the library view, or show it again."""
-    _need_piece(library, piece_id)
+    need_piece(library, piece_id)
     with library.atomic():
         user_data.put_mark(library, int(piece_id), "hidden", int(bool(hidden)))
 
@@ -111,7 +111,7 @@ def mark_not_duplicates(library, piece_ids: Sequence[int]) -> int:
     if len(ids) < 2:
         raise ClampDesktopError("Mark at least two pieces as not duplicates.")
     for piece_id in ids:
-        _need_piece(library, piece_id)
+        need_piece(library, piece_id)
     with library.atomic():
         return user_data.add_not_duplicates(library, [user_data.handle(library, i) for i in ids])
 

@@ -343,6 +343,14 @@ def tag_rows(library: Database, piece_id: int) -> list[tuple[str, str, float | N
         "ORDER BY vocabulary, label, source", (piece_id,))]
 
 
+def user_tag_rows(library: Database) -> list[tuple]:
+    """(path, tune, hash, vocabulary, label, score, source) of every tag the user added, accepted or removed."""
+    return [tuple(row) for row in library.conn.execute(
+        "SELECT p.path, p.tune, p.hash, t.vocabulary, t.label, t.score, t.source FROM tags t "
+        "JOIN pieces p ON p.id = t.piece_id WHERE t.source IN ('user', 'hidden') "
+        "ORDER BY p.path, p.tune, t.vocabulary, t.label, t.source")]
+
+
 def visible_tags(library: Database, ids: Sequence[int] | None,
                  thresholds: Mapping[str, float]) -> dict[int, list[tuple[str, str]]]:
     """piece id -> [(vocabulary, label)] of its visible tags (all pieces when ``ids`` is None)."""
