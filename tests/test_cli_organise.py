@@ -9,6 +9,7 @@ import shutil
 
 from cli_helpers import run_cli
 from conftest import corpus_root
+from test_cli_search import documented
 from test_organise import small_folder
 
 
@@ -36,6 +37,7 @@ def test_edit_command_shows_marks_and_reverts(tmp_path, tiny_checkpoint, capsys)
     piece = ids_by_name(db, capsys)["Fava_Dicant_nunc_iudei.xml"]
     data = json.loads(cli_ok(["edit", str(piece), "--title", "  Dicant   nunc ", "--genre", "motet",
                               "--notes", "for Lent", "--db", str(db), "--json"], capsys))
+    assert set(data) == documented("edit")
     assert (data["title"], data["genre"], data["notes"]) == ("Dicant nunc", "motet", "for Lent")
     assert data["edited"]["title"] == {"value": "Dicant nunc", "file_value": "Dicant nunc Judei"}
     shown = cli_ok(["edit", str(piece), "--revert", "title", "--db", str(db)], capsys)
@@ -61,7 +63,7 @@ def test_collection_commands_and_json_shapes(tmp_path, tiny_checkpoint, capsys):
     cli_ok(["collection", "remove", "Gig", str(ids[0]), *base], capsys)
     cli_ok(["collection", "create", "Trecento", "--smart", "ensemble:duet", *base], capsys)
     shown = json.loads(cli_ok(["collection", "show", "gig", "--json", *base], capsys))
-    assert list(shown) == ["name", "smart", "pieces"] and shown["name"] == "Gig" and shown["smart"] is None
+    assert list(shown) == ["name", "smart", "pieces"] and set(shown) == documented("collection show") and shown["name"] == "Gig" and shown["smart"] is None
     assert [p["id"] for p in shown["pieces"]] == [ids[1], ids[2]]
     assert all(list(p) == ["id", "path", "title", "composer"] for p in shown["pieces"])
     smart = json.loads(cli_ok(["collection", "show", "Trecento", "--json", *base], capsys))
@@ -93,6 +95,7 @@ def test_export_carries_what_the_user_made(tmp_path, tiny_checkpoint, capsys):
     cli_ok(["collection", "add", "A", str(piece), *base], capsys)
     cli_ok(["collection", "add", "B", str(piece), *base], capsys)
     rows = {row["id"]: row for row in json.loads(cli_ok(["export", "--format", "json", *base], capsys))}
+    assert all(set(row) == documented("piece") for row in rows.values())
     assert {k: rows[piece][k] for k in ("composer", "rating", "favourite", "collections", "edited")} == \
         {"composer": "Jacopo", "rating": 3, "favourite": False, "collections": ["A", "B"], "edited": ["composer"]}
     flat = {int(r["id"]): r for r in csv.DictReader(io.StringIO(cli_ok(["export", "--format", "csv", *base], capsys)))}
@@ -130,7 +133,11 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     shutil.rmtree(folder)
     (moved / third).unlink()
     index_cli(moved, db, tiny_checkpoint, capsys)
+    saved_data = json.loads(saved.read_text(encoding="utf-8"))
+    assert set(saved_data) == documented("backup")
+    assert all(set(p) == documented("backup piece") for p in saved_data["pieces"])
     report = json.loads(cli_ok(["restore", str(saved), "--json", *base], capsys))
+    assert set(report) == documented("restore")
     assert [m["path"].rsplit("/", 1)[-1] for m in report["missing"]] == [third]
     after = {row["path"].rsplit("/", 1)[-1]: row for row in
              json.loads(cli_ok(["export", "--format", "json", *base], capsys))}

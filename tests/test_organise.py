@@ -203,3 +203,28 @@ def test_setlist_exports_numbered_copies_in_order(indexed, tmp_path):
     lines = csv_text.splitlines()
     assert lines[0] == "position,id,path,title,composer"
     assert lines[1].startswith(f"1,{pieces[2]['id']},")
+
+
+def test_search_filters_on_ratings_favourites_and_collections(indexed):
+    db, _ = indexed
+    with Library(db) as library:
+        ids = [p["id"] for p in library.pieces()]
+        organise.rate(library, ids[0], 5)
+        organise.rate(library, ids[1], 3)
+        organise.set_favourite(library, ids[1])
+        coll.create_collection(library, "Gig")
+        coll.add_to_collection(library, "Gig", [ids[2], ids[1]])
+        coll.create_collection(library, "Loved and good", smart="favourite:yes rating:>=3")
+
+        def found(query: str) -> list[int]:
+            result = search(library, query, "unused", lambda: None, semantic=False)
+            return sorted(hit.piece["id"] for hit in result.hits)
+
+        assert found("rating:>=4") == [ids[0]]
+        assert found("stars:3-5") == sorted(ids[:2])
+        assert found("favourite:no") == [ids[0], *ids[2:]]
+        assert found("collection:gig") == sorted(ids[1:3])
+        assert found("in:gig rating:3") == [ids[1]]
+        assert coll.collection_ids(library, "Loved and good") == [ids[1]]
+        assert search(library, "rating:lots", "unused", lambda: None, semantic=False).ignored == \
+            ["rating:lots (not a number of stars or a range)"]

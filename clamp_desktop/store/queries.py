@@ -226,6 +226,34 @@ def is_unknown(column: str) -> Clause:
     return Clause(f"(p.{column} IS NULL OR p.{column} = '')")
 
 
+def rating_between(low: int | None, high: int | None) -> Clause:
+    """The user rated the piece ``low`` to ``high`` stars (either bound may be None; unrated pieces never match)."""
+    parts, params = ["u.rating IS NOT NULL"], []
+    if low is not None:
+        parts.append("u.rating >= ?")
+        params.append(int(low))
+    if high is not None:
+        parts.append("u.rating <= ?")
+        params.append(int(high))
+    return Clause(f"p.id IN (SELECT u.piece_id FROM user_pieces u WHERE {' AND '.join(parts)})", tuple(params))
+
+
+def is_favourite(yes: bool = True) -> Clause:
+    inside = "p.id IN (SELECT piece_id FROM user_pieces WHERE favourite = 1 AND piece_id IS NOT NULL)"
+    return Clause(inside if yes else f"NOT {inside}")
+
+
+def not_hidden() -> Clause:
+    """The piece is not an extra copy the user hid from the library view."""
+    return Clause("p.id NOT IN (SELECT piece_id FROM user_pieces WHERE hidden = 1 AND piece_id IS NOT NULL)")
+
+
+def in_collection(name: str) -> Clause:
+    """The piece is in the manual collection called ``name`` (any case)."""
+    return Clause("p.id IN (SELECT u.piece_id FROM collection_members m JOIN user_pieces u ON u.id = m.user_piece_id "
+                  "JOIN collections c ON c.id = m.collection_id WHERE c.name = ? AND u.piece_id IS NOT NULL)", (name,))
+
+
 def exclude_ids(ids: Iterable[int]) -> Clause:
     ids = tuple(int(i) for i in ids)
     if not ids:
