@@ -112,6 +112,7 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     cli_ok(["edit", str(fava), "--title", "My Dicant", "--notes", "page 3", *base], capsys)
     cli_ok(["rate", str(ids[first]), "5", *base], capsys)
     cli_ok(["favourite", str(ids[second]), *base], capsys)
+    cli_ok(["edit", str(ids[third]), "--title", "Away for now", *base], capsys)
     cli_ok(["tags", str(fava), "--add", "genre:motet", *base], capsys)
     cli_ok(["collection", "create", "Gig", *base], capsys)
     cli_ok(["collection", "add", "Gig", str(ids[third]), str(fava), str(ids[first]), *base], capsys)
@@ -161,3 +162,5 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     with Library(db) as library:
         back = next(p for p in library.pieces() if p["path"].endswith("/" + third))
         assert organise.marks(library)[back["id"]]["hidden"] is True
+        assert back["title"] == "Away for now"
+        assert organise.edited_fields(library, back["id"])["title"]["file_value"] == "BWV 101.7"

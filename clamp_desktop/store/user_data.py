@@ -43,13 +43,14 @@ def handle_for_key(library: Database, hash_: str, path: str, tune: int) -> int:
     A detached handle is taken up by a piece indexed later (trigger ``user_pieces_attach``).
     """
     conn = library.conn
-    row = conn.execute("SELECT id FROM pieces WHERE hash = ? AND hash != '' AND tune = ? ORDER BY id LIMIT 1",
-                       (hash_, tune)).fetchone() or \
+    # the same file where it was; else the same content elsewhere (a byte copy at its own path first); else the path
+    row = conn.execute("SELECT id FROM pieces WHERE hash = ? AND hash != '' AND tune = ? "
+                       "ORDER BY path = ? DESC, id LIMIT 1", (hash_, tune, path)).fetchone() or \
         conn.execute("SELECT id FROM pieces WHERE path = ? AND tune = ?", (path, tune)).fetchone()
     if row:
         return handle(library, row[0])
     found = conn.execute("SELECT id FROM user_pieces WHERE piece_id IS NULL AND tune = ? AND (hash = ? OR path = ?) "
-                         "ORDER BY hash = ? DESC, id LIMIT 1", (tune, hash_, path, hash_)).fetchone()
+                         "ORDER BY hash = ? DESC, path = ? DESC, id LIMIT 1", (tune, hash_, path, hash_, path)).fetchone()
     if found:
         return found[0]
     return conn.execute("INSERT INTO user_pieces (path, tune, hash) VALUES (?, ?, ?)",

@@ -84,5 +84,5 @@ CREATE TRIGGER user_pieces_attach AFTER INSERT ON pieces BEGIN
         hash = CASE WHEN new.hash != '' THEN new.hash ELSE hash END
     WHERE id = (SELECT id FROM user_pieces WHERE piece_id IS NULL AND tune = new.tune
                 AND ((hash = new.hash AND new.hash != '') OR path = new.path)
-                ORDER BY hash = new.hash DESC, id LIMIT 1);
+                ORDER BY hash = new.hash DESC, path = new.path DESC, id LIMIT 1);
 END;
