@@ -113,13 +113,14 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     cli_ok(["rate", str(ids[first]), "5", *base], capsys)
     cli_ok(["favourite", str(ids[second]), *base], capsys)
     cli_ok(["edit", str(ids[third]), "--title", "Away for now", *base], capsys)
+    cli_ok(["tags", str(ids[third]), "--add", "mood:calm", *base], capsys)
     cli_ok(["tags", str(fava), "--add", "genre:motet", *base], capsys)
     cli_ok(["collection", "create", "Gig", *base], capsys)
     cli_ok(["collection", "add", "Gig", str(ids[third]), str(fava), str(ids[first]), *base], capsys)
     cli_ok(["collection", "create", "Smart", "--smart", "composer:bach", *base], capsys)
     cli_ok(["composer", "rename", "Johann Sebastian Bach", "J. S. Bach", *base], capsys)
     from clamp_desktop.engine import organise
-    from clamp_desktop.store import Library
+    from clamp_desktop.store import Library, queries
     with Library(db) as library:
         organise.mark_not_duplicates(library, [ids[first], ids[second]])
         organise.set_hidden(library, ids[third])
@@ -163,4 +164,5 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
         back = next(p for p in library.pieces() if p["path"].endswith("/" + third))
         assert organise.marks(library)[back["id"]]["hidden"] is True
         assert back["title"] == "Away for now"
+        assert queries.tag_rows(library, back["id"]) == [("mood", "calm", None, "user")]
         assert organise.edited_fields(library, back["id"])["title"]["file_value"] == "BWV 101.7"
