@@ -78,7 +78,8 @@ def test_collection_commands_and_json_shapes(tmp_path, tiny_checkpoint, capsys):
     assert sorted(p.name[:2] for p in (tmp_path / "setlist").iterdir()) == ["01", "02"]
     code, _, err = run_cli(["collection", "add", "Trecento", str(ids[0]), *base], capsys)
     assert code == 1 and "smart collection" in err
-    cli_ok(["collection", "delete", "Gig", *base], capsys)
+    cli_ok(["collection", "rename", "gig", "Tour", *base], capsys)
+    cli_ok(["collection", "delete", "Tour", *base], capsys)
     code, _, err = run_cli(["collection", "show", "Gig", *base], capsys)
     assert code == 1 and err.startswith("error: There is no collection 'Gig'")
 
@@ -141,6 +142,7 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     report = json.loads(cli_ok(["restore", str(saved), "--json", *base], capsys))
     assert set(report) == documented("restore")
     assert [m["path"].rsplit("/", 1)[-1] for m in report["missing"]] == [third]
+    assert json.loads(cli_ok(["status", "--json", *base], capsys))["user_data"]["waiting"] == 1
     after = {row["path"].rsplit("/", 1)[-1]: row for row in
              json.loads(cli_ok(["export", "--format", "json", *base], capsys))}
     fields = ("title", "notes", "composer", "rating", "favourite", "collections", "edited", "tags")
@@ -160,6 +162,8 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     index_cli(moved, db, tiny_checkpoint, capsys)
     gig = json.loads(cli_ok(["collection", "show", "Gig", "--json", *base], capsys))
     assert [p["path"].rsplit("/", 1)[-1] for p in gig["pieces"]] == [third, "Fava_Dicant_nunc_iudei.xml", first]
+    status = json.loads(cli_ok(["status", "--json", *base], capsys))["user_data"]
+    assert status == {"edited": 2, "rated": 1, "favourites": 1, "hidden": 1, "collections": 2, "waiting": 0}
     with Library(db) as library:
         back = next(p for p in library.pieces() if p["path"].endswith("/" + third))
         assert organise.marks(library)[back["id"]]["hidden"] is True

@@ -80,6 +80,17 @@ def detached(library: Database) -> list[dict]:
     return [h for h in handles(library) if h["piece_id"] is None]
 
 
+def counts(library: Database) -> dict[str, int]:
+    """How much the user made: edited pieces, rated, favourites, hidden, collections, and detached handles waiting."""
+    edited, rated, favourites, hidden, waiting = library.conn.execute(
+        "SELECT (SELECT count(DISTINCT e.user_piece_id) FROM piece_edits e), count(rating), "
+        "coalesce(sum(favourite), 0), coalesce(sum(hidden), 0), "
+        "(SELECT count(*) FROM user_pieces w WHERE w.piece_id IS NULL) FROM user_pieces").fetchone()
+    collections = library.conn.execute("SELECT count(*) FROM collections").fetchone()[0]
+    return {"edited": edited, "rated": rated, "favourites": favourites, "hidden": hidden,
+            "collections": collections, "waiting": waiting}
+
+
 def kept_tag_rows(library: Database) -> list[tuple]:
     """(path, tune, hash, vocabulary, label, score, source) of the tag decisions waiting on detached handles."""
     return [tuple(row) for row in library.conn.execute(
