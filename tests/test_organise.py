@@ -230,3 +230,8 @@ def test_search_filters_on_ratings_favourites_and_collections(indexed):
         assert coll.collection_ids(library, "Loved and good") == [ids[1]]
         assert search(library, "rating:lots", "unused", lambda: None, semantic=False).ignored == \
             ["rating:lots (not a number of stars or a range)"]
+        everything = found("")
+        organise.set_hidden(library, ids[3])          # an extra copy, out of every listing and search
+        assert found("") == [i for i in everything if i != ids[3]]
+        assert found("hidden:yes") == [ids[3]] and found("hidden:any") == everything
+        assert found("rating:>=3") == sorted(ids[:2])
