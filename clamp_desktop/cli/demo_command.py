@@ -16,6 +16,10 @@ from ..engine.demo import EXAMPLE_QUERIES, demo_folder
 from ..store import Library
 from .app import cli, device_option, echo_json, json_option, model_option
 from .library_commands import index_folders, print_summary
+from .results import result_line
+from .search_commands import result_rows
+
+DEMO_FIELDS = ("rank", "id", "title", "composer", "key", "meter", "path", "cosine", "matched")
 
 def example_searches(db: Path, requested_model: str | None, device: str | None, top: int) -> list[dict]:
     from ..engine.search import search
@@ -25,15 +29,8 @@ def example_searches(db: Path, requested_model: str | None, device: str | None, 
     results = []
     with Library(db, readonly=True) as library:
         for text in EXAMPLE_QUERIES:
-            result = search(library, text, name, load, top=top)
-            results.append({
-                "query": text,
-                "results": [
-                    {"title": h.piece["title"], "composer": h.piece["composer"], "path": h.piece["path"],
-                     "cosine": h.cosine, "matched": list(h.matched)}
-                    for h in result.hits
-                ],
-            })
+            rows = result_rows(library, search(library, text, name, load, top=top), 0)
+            results.append({"query": text, "results": [{field: row[field] for field in DEMO_FIELDS} for row in rows]})
     return results
 
 
@@ -61,8 +58,6 @@ def demo(db_path, model, device, top, as_json):
     print_summary(summary, db, as_json=False)
     for item in searches:
         click.echo(f'\nsearch: "{item["query"]}"')
-        for rank, hit in enumerate(item["results"], 1):
-            who = f" — {hit['composer']}" if hit["composer"] else ""
-            meets = f"; meets: {', '.join(hit['matched'])}" if hit["matched"] else ""
-            click.echo(f"  {rank}. {hit['title']}{who}  (cosine {hit['cosine']:.3f}{meets})")
+        for row in item["results"]:
+            click.echo(result_line(row, [str(folder)], verbose=False))
     click.echo("\nTry: clamp-desktop search \"an Irish reel\" --db " + str(db))

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..model.linalg import normalize
 from ..store import queries
-from .filters import Selection, parse_query, select
+from .filters import Selection, parse_query, select, unknown_filter_reason
 from .hybrid import hybrid_ranking
 from .languages import query_language_hint
 from .tagging import load_vocabularies, thresholds
@@ -53,6 +53,7 @@ class SearchResult:
     message: str | None = None
     ignored: list[str] = field(default_factory=list)   # filters that could not be read
     hint: str | None = None      # e.g. an English-only model asked in another language
+    unanswerable: bool = False   # similar: no such piece, or it has no vector (the CLI exits 1), not an empty page
 
 
 class _QueryVectors:
@@ -156,6 +157,12 @@ def _no_match(selection: Selection) -> str:
     if selection.ignored:
         message += " Ignored: " + "; ".join(selection.ignored) + "."
     return message
+
+
+def unknown_filters(text: str) -> list[str]:
+    """The query's ``word:value`` terms that name no filter, each with the filters there are."""
+    vocabularies, _ = load_vocabularies()
+    return [unknown_filter_reason(term) for term in parse_query(text, vocabularies).unknown]
 
 
 def selection_for(library, filters: str) -> Selection:
