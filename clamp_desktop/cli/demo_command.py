@@ -1,6 +1,6 @@
 """``clamp-desktop demo``: the main job out of the box, offline.
 
-Indexes the demo library (music21's MusicXML scores, see ``engine.demo``) with
+Indexes the demo library (music21's MusicXML scores and folk tunes, see ``engine.demo``) with
 the default model, then runs a few example searches.
 """
 
@@ -40,14 +40,16 @@ def example_searches(db: Path, requested_model: str | None, device: str | None, 
 @model_option
 @device_option
 @click.option("--top", default=3, show_default=True, help="Results per example search.")
+@click.option("--quick", is_flag=True,
+              help="A small demo library (a few dozen scores, indexed in seconds) instead of the full one.")
 @json_option
-def demo(db_path, model, device, top, as_json):
-    """Index music21's bundled MusicXML scores and run example searches, offline.
+def demo(db_path, model, device, top, quick, as_json):
+    """Index scores and folk tunes bundled with music21 and run example searches, offline.
 
     Example: clamp-desktop demo
     """
     db = Path(db_path) if db_path else paths.demo_db_path()
-    folder = demo_folder()
+    folder = demo_folder(quick)
     if not as_json:
         click.echo(f"Indexing the demo library ({folder}) into {db} ...")
     summary = index_folders(db, [folder], model, device, as_json)
@@ -60,4 +62,6 @@ def demo(db_path, model, device, top, as_json):
         click.echo(f'\nsearch: "{item["query"]}"')
         for row in item["results"]:
             click.echo(result_line(row, [str(folder)], verbose=False))
-    click.echo("\nTry: clamp-desktop search \"an Irish reel\" --db " + str(db))
+    click.echo(f"\nThis is the demo library; other commands read it with --db {db}, e.g.")
+    click.echo(f"  clamp-desktop search \"an Irish reel\" --db {db}")
+    click.echo(f"  clamp-desktop status --db {db}")
