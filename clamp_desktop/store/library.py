@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import index_run
 from .database import Database
 
 IDS_PER_QUERY = 500
@@ -57,6 +58,17 @@ class Library(Database):
 
     def folders(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM folders ORDER BY path")]
+
+    # --- an unfinished index run (store/index_run.py) --------------------------
+
+    def unfinished_index_run(self) -> dict | None:
+        return index_run.unfinished(self.path)
+
+    def remember_index_run(self, folders: list[str], files: int, read: int) -> None:
+        index_run.remember(self.path, folders, files, read)
+
+    def forget_index_run(self) -> None:
+        index_run.forget(self.path)
 
     # --- files and pieces --------------------------------------------------
 
