@@ -34,7 +34,7 @@ def test_a_folder_and_a_checkpoint_are_remembered(qtbot, tmp_path, score_folder,
     assert again.get("library/musicxml_only") is False
 
 
-def test_the_demo_library_is_music21s_musicxml_in_its_own_database(qtbot, tmp_path):
+def test_the_demo_library_is_music21s_scores_and_tunes_in_its_own_database(qtbot, tmp_path):
     dialog, settings = make_dialog(qtbot, tmp_path)
     dialog.demo_radio.setChecked(True)
     dialog.model_radios["sander-wood/clamp-small-512"].setChecked(True)
@@ -42,7 +42,7 @@ def test_the_demo_library_is_music21s_musicxml_in_its_own_database(qtbot, tmp_pa
     assert dialog.chosen.demo and dialog.chosen.folders() == [str(demo_folder())]
     assert (demo_folder() / "bach").is_dir()
     assert settings.db_path() == paths.demo_db_path()
-    assert settings.get("library/musicxml_only") is True
+    assert settings.get("library/musicxml_only") is False    # the demo has ABC tunes: every format is read
     assert settings.model() == "sander-wood/clamp-small-512"
 
 

@@ -78,19 +78,8 @@ def print_summary(summary, db: Path, as_json: bool) -> None:
         click.echo(f"  failed: {path}: {error}")
     for path, note in summary.notices:
         click.echo(f"  notice: {path}: {note}")
-    for line in folder_lines(summary):
+    for line in summary.folder_notes():
         click.echo(line)
-
-
-def folder_lines(summary) -> list[str]:
-    """What the summary says about the folders themselves: resumed, already covered, files left out."""
-    lines = [f"resumed the unfinished run over {folder}" for folder in summary.resumed]
-    lines += [f"{folder} is inside the library folder {within}: indexed as part of it, not listed again"
-              for folder, within in summary.covered]
-    if summary.skipped:
-        kinds = ", ".join(f"{count} .{suffix}" for suffix, count in sorted(summary.skipped.items()))
-        lines.append(f"skipped {sum(summary.skipped.values())} score files of formats not asked for: {kinds}")
-    return lines
 
 
 def still_failing_line(count: int) -> str:

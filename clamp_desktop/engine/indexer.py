@@ -87,6 +87,16 @@ class IndexSummary:
         data["covered"] = [{"folder": f, "within": w} for f, w in self.covered]
         return data
 
+    def folder_notes(self) -> list[str]:
+        """What the run says about the folders themselves: resumed, already covered, files left out."""
+        notes = [f"resumed the unfinished run over {folder}" for folder in self.resumed]
+        notes += [f"{folder} is inside the library folder {within}: indexed as part of it, not listed again"
+                  for folder, within in self.covered]
+        if self.skipped:
+            kinds = ", ".join(f"{count} .{suffix}" for suffix, count in sorted(self.skipped.items()))
+            notes.append(f"skipped {sum(self.skipped.values())} score files of formats not asked for: {kinds}")
+        return notes
+
 
 @dataclass
 class _Plan:

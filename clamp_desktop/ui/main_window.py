@@ -33,7 +33,8 @@ from .share import LibrarySharing
 from .share_dialog import ShareDialog
 from .sidebar import Sidebar
 from .similar_panel import ScoreDropTarget, SimilarPanel
-from .status import JobIndicator, index_message
+from . import index_status
+from .status import JobIndicator
 from .tags_panel import TagsPanel
 from .thumbnails import ThumbnailCache
 from .vocabulary_editor import VocabularyEditor
@@ -311,6 +312,8 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self._watch_folders()
         if self.first_run is not None:
             self._start_first_run(self.first_run)
+        elif index_status.resume_unfinished(self):
+            pass
         elif self.reader.library is None or not self.reader.folders():
             self.statusBar().showMessage("Add a folder of scores to start (File ▸ Add a folder of scores).")
         QTimer.singleShot(300, self.worker.load_model)
@@ -585,7 +588,9 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         if job.error:
             self.statusBar().showMessage(job.error, 15_000)
         elif job.state == "returned" and hasattr(job.result, "added"):
-            self.statusBar().showMessage(index_message(job.result), 15_000)
+            self.statusBar().showMessage(index_status.finished_message(job.result), 15_000)
+        elif job.state == "aborted" and (cancelled := index_status.cancelled_message(job, self.reader.library)):
+            self.statusBar().showMessage(cancelled, 15_000)
         self.jobs.ended(job)
         self.actions_by_name["cancel"].setEnabled(self.jobs.job is not None)
 
