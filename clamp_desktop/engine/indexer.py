@@ -348,7 +348,7 @@ class LibraryIndexer:
         asked = [os.path.realpath(f) for f in folders]
         unfinished = self.library.unfinished_index_run()
         if unfinished:
-            summary.resumed = [f for f in unfinished["folders"] if f not in asked and os.path.isdir(f)]
+            summary.resumed = [f for f in unfinished["folders"] if os.path.isdir(f)]
         roots = list(dict.fromkeys(asked + summary.resumed))
         listed = self.library.folders()
         for folder in roots:
