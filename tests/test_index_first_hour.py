@@ -82,3 +82,15 @@ def test_a_cancelled_run_is_remembered_and_the_next_run_finishes_it(tmp_path, ti
         assert library.unfinished_index_run() is None
         assert summary.resumed == [str(folder.resolve())] and summary.added == 6
         assert library.models() == {model_name(str(tiny_checkpoint)): 6}
+
+
+def test_a_folder_removed_after_a_cancelled_run_is_not_resumed(tmp_path, tiny_checkpoint, tiny_model):
+    folder = mixed_folder(tmp_path / "scores")
+    with Library(tmp_path / "lib.db") as library:
+        job = indexer(library, tiny_checkpoint, tiny_model).run([folder])
+        next(job), next(job)
+        job.close()
+        library.remove_folder(folder)
+        assert library.unfinished_index_run() is None
+        summary = run_to_end(indexer(library, tiny_checkpoint, tiny_model).run([]))
+    assert summary.resumed == [] and summary.added == 0

@@ -53,8 +53,16 @@ class Library(Database):
             conn.execute("INSERT OR IGNORE INTO folders (path) VALUES (?)", (str(Path(path).resolve()),))
 
     def remove_folder(self, path: str | Path) -> None:
+        folder = str(Path(path).resolve())
         with self.atomic() as conn:
-            conn.execute("DELETE FROM folders WHERE path = ?", (str(Path(path).resolve()),))
+            conn.execute("DELETE FROM folders WHERE path = ?", (folder,))
+        run = self.unfinished_index_run()
+        if run and folder in run["folders"]:   # a removed folder is not resumed
+            kept = [f for f in run["folders"] if f != folder]
+            if kept:
+                self.remember_index_run(kept, run["files"], run["read"])
+            else:
+                self.forget_index_run()
 
     def folders(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM folders ORDER BY path")]
