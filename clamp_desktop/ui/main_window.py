@@ -24,6 +24,7 @@ from .icons import app_icon, icon
 from .lazy import LazyDock
 from .piece_model import COLUMN, COLUMNS, PieceRole, PieceTableModel, Row
 from .problems import ProblemsPanel
+from .query_notes import query_notes
 from .reader import LibraryReader
 from .score_viewer import ScoreViewer
 from .search_bar import KEYWORD, SEMANTIC, SearchBar
@@ -370,7 +371,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
 
             def fetch(offset: int, limit: int):
                 result = self.reader.listing(query, top=limit, offset=offset)
-                note["message"] = result.message
+                note["message"] = " — ".join(query_notes(result))
                 return [Row(h.piece) for h in result.hits], result.total
 
             self.model.show(fetch, scored=False)
@@ -379,7 +380,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             result = self.reader.listing(query, top=ALL_ROWS)
             prefix = folder.rstrip(os.sep) + os.sep
             self.model.show_rows([Row(h.piece) for h in result.hits if h.piece["path"].startswith(prefix)], False)
-            message = result.message
+            message = " — ".join(query_notes(result))
         what = f"{self.model.total} pieces" if query or folder else f"All {self.model.total} pieces"
         self.results_label.setText(what + (f" — {message}" if message else ""))
         self._reselect(selected_id)
@@ -405,7 +406,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched) for h in hits], scored=True)
         shown = f"{len(hits)} best of {result.total} for “{text}” (cosine · what each piece meets of the query)"
-        notes = [n for n in (result.message, result.hint) if n]
+        notes = query_notes(result)
         self.results_label.setText(shown + "".join(f" — {n}" for n in notes))
         if hits:
             self.table.selectRow(0)
