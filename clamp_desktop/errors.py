@@ -26,6 +26,14 @@ class LibraryError(ClampDesktopError):
     """The library database cannot be opened or used as asked."""
 
 
+class NoLibraryError(LibraryError):
+    """There is no library file where one was to be read."""
+
+    def __init__(self, path):
+        self.path = path
+        super().__init__(f"No library at {path}; index a folder first.")
+
+
 class VocabularyError(ClampDesktopError):
     """A tag vocabulary file is malformed."""
 

@@ -46,7 +46,14 @@ def test_a_query_splits_into_filters_keywords_and_free_text():
         Filter("tag", "mood=calm"),
     )
     assert query.keywords == ("chorale",)
-    assert query.text == "some free text foo:bar"
+    assert query.text == "some free text"
+    assert query.unknown == ("foo:bar",)
+
+
+def test_colons_that_name_no_field_stay_free_text():
+    query = parse_query("a waltz in 3:4 at 12:30")
+    assert query.text == "a waltz in 3:4 at 12:30"
+    assert query.unknown == ()
 
 
 def test_aliases_unterminated_quotes_and_empty_values():

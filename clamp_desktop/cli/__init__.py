@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
 from .. import __version__
-from ..errors import ClampDesktopError
+from ..errors import ClampDesktopError, NoLibraryError
 from .app import cli
 
 
@@ -31,13 +32,26 @@ def _load_commands() -> None:
 _load_commands()
 
 
+def no_library_message(missing) -> str:
+    """No library here: how to make or choose one, naming the demo library when there is one (one line)."""
+    from .. import paths
+
+    message = (f"No library at {missing}; index a folder into it ('clamp-desktop index FOLDER'), or choose "
+               "another library with --db PATH or the CLAMP_DESKTOP_DB environment variable.")
+    demo = paths.demo_db_path()
+    if demo.exists() and demo.resolve() != Path(missing).resolve():
+        message += f" The demo library is {demo}: add --db {demo}"
+    return message
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="clamp-desktop", standalone_mode=False)
     except ClampDesktopError as exc:
         if os.environ.get("CLAMP_DESKTOP_DEBUG"):
             raise
-        click.echo(f"error: {exc}", err=True)
+        message = no_library_message(exc.path) if isinstance(exc, NoLibraryError) else str(exc)
+        click.echo(f"error: {message}", err=True)
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -11,8 +11,23 @@ import click
 from .. import __version__
 
 
-class DefaultToGui(click.Group):
+class FullHelpGroup(click.Group):
+    """A group whose command list shows each command's whole first sentence, wrapped."""
+
+    def format_commands(self, ctx, formatter):
+        """Click cuts each description to one line with "..."; this shows the whole first sentence."""
+        rows = [(name, command.get_short_help_str(limit=1_000))
+                for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class DefaultToGui(FullHelpGroup):
     """``clamp-desktop`` with no command opens the desktop app."""
+
+    group_class = FullHelpGroup     # what ``@cli.group()`` makes (composer, model, soundfont)
 
     def parse_args(self, ctx, args):
         if not args:

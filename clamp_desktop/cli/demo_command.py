@@ -1,6 +1,6 @@
 """``clamp-desktop demo``: the main job out of the box, offline.
 
-Indexes the demo library (music21's MusicXML scores, see ``engine.demo``) with
+Indexes the demo library (music21's MusicXML scores and folk tunes, see ``engine.demo``) with
 the default model, then runs a few example searches.
 """
 
@@ -16,6 +16,10 @@ from ..engine.demo import EXAMPLE_QUERIES, demo_folder
 from ..store import Library
 from .app import cli, device_option, echo_json, json_option, model_option
 from .library_commands import index_folders, print_summary
+from .results import result_line
+from .search_commands import result_rows
+
+DEMO_FIELDS = ("rank", "id", "title", "composer", "key", "meter", "path", "cosine", "matched")
 
 def example_searches(db: Path, requested_model: str | None, device: str | None, top: int) -> list[dict]:
     from ..engine.search import search
@@ -25,15 +29,8 @@ def example_searches(db: Path, requested_model: str | None, device: str | None, 
     results = []
     with Library(db, readonly=True) as library:
         for text in EXAMPLE_QUERIES:
-            result = search(library, text, name, load, top=top)
-            results.append({
-                "query": text,
-                "results": [
-                    {"title": h.piece["title"], "composer": h.piece["composer"], "path": h.piece["path"],
-                     "cosine": h.cosine, "matched": list(h.matched)}
-                    for h in result.hits
-                ],
-            })
+            rows = result_rows(library, search(library, text, name, load, top=top), 0)
+            results.append({"query": text, "results": [{field: row[field] for field in DEMO_FIELDS} for row in rows]})
     return results
 
 
@@ -43,14 +40,16 @@ def example_searches(db: Path, requested_model: str | None, device: str | None, 
 @model_option
 @device_option
 @click.option("--top", default=3, show_default=True, help="Results per example search.")
+@click.option("--quick", is_flag=True,
+              help="A small demo library (a few dozen scores, indexed in seconds) instead of the full one.")
 @json_option
-def demo(db_path, model, device, top, as_json):
-    """Index music21's bundled MusicXML scores and run example searches, offline.
+def demo(db_path, model, device, top, quick, as_json):
+    """Index scores and folk tunes bundled with music21 and run example searches, offline.
 
     Example: clamp-desktop demo
     """
     db = Path(db_path) if db_path else paths.demo_db_path()
-    folder = demo_folder()
+    folder = demo_folder(quick)
     if not as_json:
         click.echo(f"Indexing the demo library ({folder}) into {db} ...")
     summary = index_folders(db, [folder], model, device, as_json)
@@ -61,8 +60,8 @@ def demo(db_path, model, device, top, as_json):
     print_summary(summary, db, as_json=False)
     for item in searches:
         click.echo(f'\nsearch: "{item["query"]}"')
-        for rank, hit in enumerate(item["results"], 1):
-            who = f" — {hit['composer']}" if hit["composer"] else ""
-            meets = f"; meets: {', '.join(hit['matched'])}" if hit["matched"] else ""
-            click.echo(f"  {rank}. {hit['title']}{who}  (cosine {hit['cosine']:.3f}{meets})")
-    click.echo("\nTry: clamp-desktop search \"an Irish reel\" --db " + str(db))
+        for row in item["results"]:
+            click.echo(result_line(row, [str(folder)], verbose=False))
+    click.echo(f"\nThis is the demo library; other commands read it with --db {db}, e.g.")
+    click.echo(f"  clamp-desktop search \"an Irish reel\" --db {db}")
+    click.echo(f"  clamp-desktop status --db {db}")

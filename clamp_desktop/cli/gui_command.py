@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..errors import ClampDesktopError
 from .app import cli
 
 
@@ -17,6 +18,11 @@ def gui(files):
 
     Example: clamp-desktop gui
     """
+    from ..ui.system_libraries import install_hint, missing_packages
+
+    missing = missing_packages()
+    if missing:
+        raise ClampDesktopError(install_hint(missing))
     from ..ui.app import main
 
     click.get_current_context().exit(main(["clamp-desktop", *files]))

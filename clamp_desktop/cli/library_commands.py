@@ -44,9 +44,20 @@ def _index(db: Path, folders, model, device, as_json, suffixes, backend):
 
         try:
             summary = run_to_end(indexer.run(folders), show)
+        except KeyboardInterrupt:
+            bar.close()
+            click.echo(cancelled_message(library.unfinished_index_run(), db), err=True)
+            raise click.exceptions.Exit(130) from None
         finally:
             bar.close()
     return summary
+
+
+def cancelled_message(run: dict | None, db: Path) -> str:
+    """What a cancelled index run left, and how to finish it."""
+    read = f": {run['read']} of {run['files']} files read" if run else ""
+    return (f"Indexing cancelled{read}; what was read is kept. Resume with 'clamp-desktop index --db {db}' "
+            "(the library remembers the unfinished run; the app resumes it when it starts).")
 
 
 def print_summary(summary, db: Path, as_json: bool) -> None:
@@ -67,6 +78,8 @@ def print_summary(summary, db: Path, as_json: bool) -> None:
         click.echo(f"  failed: {path}: {error}")
     for path, note in summary.notices:
         click.echo(f"  notice: {path}: {note}")
+    for line in summary.folder_notes():
+        click.echo(line)
 
 
 def still_failing_line(count: int) -> str:
@@ -76,7 +89,7 @@ def still_failing_line(count: int) -> str:
 
 
 @cli.command()
-@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False))
 @db_option
 @model_option
 @device_option
@@ -89,13 +102,26 @@ def still_failing_line(count: int) -> str:
 def index(folders, db_path, model, device, as_json, cluster, ship_files):
     """Index score folders into the library (only new and changed files are read).
 
+    With no folder, finishes the library's unfinished (cancelled) run.
+
     Example: clamp-desktop index ~/Scores --db ~/scores.db
     """
     if ship_files and not cluster:
         raise click.UsageError("--ship-files only applies with --cluster ADDRESS")
     db = library_path(db_path)
+    if not folders:
+        folders = unfinished_folders(db)
     summary = index_folders(db, folders, model, device, as_json, cluster=cluster, ship_files=ship_files)
     print_summary(summary, db, as_json)
+
+
+def unfinished_folders(db: Path) -> list[str]:
+    """The folders of the library's unfinished run, for ``index`` with no folder."""
+    with Library(db, readonly=True) as library:
+        run = library.unfinished_index_run()
+    if not run:
+        raise click.UsageError("give a folder to index; the library has no unfinished run to resume")
+    return run["folders"]
 
 
 def library_status(db: Path) -> dict:
@@ -109,6 +135,7 @@ def library_status(db: Path) -> dict:
             "failures": library.failures(),
             "notices": library.notices(),
             "user_data": user_data.counts(library),
+            "unfinished_run": library.unfinished_index_run(),
         }
     size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file() and not p.name.endswith(".lock"))
     data["size_bytes"] = size
@@ -140,6 +167,10 @@ def status(db_path, as_json):
     click.echo(f"default model: {data['default_model']}")
     for name, count in data["models"].items():
         click.echo(f"vectors: {count} from {name}")
+    if data["unfinished_run"]:
+        run = data["unfinished_run"]
+        click.echo(f"unfinished index run: {run['read']} of {run['files']} files read; resume with "
+                   f"'clamp-desktop index --db {data['db']}'")
     for failure in data["failures"]:
         click.echo(f"  failed: {failure['path']}: {failure['error']}")
     for notice in data["notices"]:

@@ -18,6 +18,9 @@ from ..errors import ClampDesktopError
 from ..store import Library
 from .app import cli, db_option, device_option, echo_json, json_option, model_option, progress_bar
 from .library_commands import library_path
+from .results import show_results
+
+verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show piece ids and full paths.")
 
 # Facts read from the score (docs/cli-json.md, "facts").
 FACT_FIELDS = ("composer_raw", "era", "mode", "key_source", "ensemble", "voices", "language", "has_lyrics",
@@ -54,23 +57,18 @@ def result_rows(library, result, offset: int) -> list[dict]:
     return [dict(rank=offset + number + 1, **_piece_fields(hit.piece, facts.get(hit.piece["id"], (None, None)),
                                                             tags.get(hit.piece["id"], {})),
                  cosine=hit.cosine, probability=hit.probability, matched=list(hit.matched))
+            # a calibrated relevance (when Hit gains one) goes here as relevance=...; results.score_text prints it
             for number, hit in enumerate(result.hits)]
 
 
-def _show_results(rows: list[dict], result, offset: int) -> None:
-    if result.message:
-        click.echo(result.message)
-    for ignored in result.ignored:
-        click.echo(f"ignored filter: {ignored}", err=True)
-    for row in rows:
-        score = "" if row["cosine"] is None else f"cos {row['cosine']:+.3f}  "
-        if row["probability"] is not None:
-            score += f"p {row['probability'] * 100:.2f}%  "
-        composer = f" - {row['composer']}" if row["composer"] else ""
-        meets = f"  (meets: {', '.join(row['matched'])})" if row["matched"] else ""
-        click.echo(f"{row['rank']:4d}. {score}{row['title']}{composer}{meets}  [{row['id']}] {row['path']}")
-    if rows:
-        click.echo(f"showing {offset + 1}-{offset + len(rows)} of {result.total}")
+def refuse_unknown_filters(text: str) -> None:
+    """A ``word:value`` that names no filter is a mistake on the command line, not search text."""
+    from ..engine.search import unknown_filters
+
+    unknown = unknown_filters(text)
+    if unknown:
+        raise click.UsageError(f"unknown filter {unknown[0]}; to search for the words themselves, "
+                               "quote them: '\"foo:bar\"'.")
 
 
 def _split_pair(text: str) -> tuple[str, str]:
@@ -87,11 +85,12 @@ def _split_pair(text: str) -> tuple[str, str]:
 @click.option("--top", default=20, show_default=True, help="How many results to show.")
 @click.option("--offset", default=0, show_default=True, help="Skip this many results (the next page).")
 @click.option("--model-only", is_flag=True, help="Rank by the model's cosine alone (no hybrid fusion).")
+@verbose_option
 @db_option
 @model_option
 @device_option
 @json_option
-def search(text, top, offset, model_only, db_path, model, device, as_json):
+def search(text, top, offset, model_only, verbose, db_path, model, device, as_json):
     """Search the library: filters and "quoted keywords" select, free text ranks.
 
     The free text ranks with CLaMP fused with what it names: composers, titles,
@@ -102,29 +101,34 @@ def search(text, top, offset, model_only, db_path, model, device, as_json):
     """
     from ..engine.search import search as run_search
 
+    refuse_unknown_filters(text)
     name = model_name(model)
     with Library(library_path(db_path), readonly=True) as library:
         result = run_search(library, text, name, model_loader(model, device), top=top, offset=offset,
                             hybrid=not model_only)
         rows = result_rows(library, result, offset)
+        folders = library.folders()
+    if result.unanswerable:
+        raise ClampDesktopError(result.message)
     if as_json:
         echo_json({"query": text, "model": name, "total": result.total, "offset": offset, "top": top,
                    "message": result.message, "ignored": result.ignored, "hint": result.hint, "results": rows})
         return
     if result.hint:
         click.echo(f"hint: {result.hint}", err=True)
-    _show_results(rows, result, offset)
+    show_results(rows, result, offset, folders, verbose)
 
 
 @cli.command()
 @click.argument("path_or_id")
 @click.option("--top", default=10, show_default=True, help="How many similar pieces to show.")
 @click.option("--filter", "filters", default="", help="Filters the candidates, e.g. 'key:minor parts:4'.")
+@verbose_option
 @db_option
 @model_option
 @device_option
 @json_option
-def similar(path_or_id, top, filters, db_path, model, device, as_json):
+def similar(path_or_id, top, filters, verbose, db_path, model, device, as_json):
     """Pieces whose music is closest to a library piece (by id) or to a score file.
 
     Example: clamp-desktop similar ~/Downloads/minuet.mxl --filter 'parts:2' --top 5
@@ -135,6 +139,7 @@ def similar(path_or_id, top, filters, db_path, model, device, as_json):
     is_file = Path(path_or_id).is_file()
     if not is_file and not path_or_id.isdigit():
         raise ClampDesktopError(f"{path_or_id} is neither a score file nor a piece id.")
+    refuse_unknown_filters(filters)
     with Library(library_path(db_path), readonly=True) as library:
         if is_file:
             query = {"path": str(Path(path_or_id).resolve())}
@@ -144,11 +149,14 @@ def similar(path_or_id, top, filters, db_path, model, device, as_json):
             query = {"piece_id": int(path_or_id)}
             result = similar_to_piece(library, int(path_or_id), name, top=top, filters=filters)
         rows = result_rows(library, result, 0)
+        folders = library.folders()
+    if result.unanswerable:
+        raise ClampDesktopError(result.message)
     if as_json:
         echo_json({"query": query, "model": name, "filter": filters, "total": result.total,
                    "message": result.message, "ignored": result.ignored, "results": rows})
         return
-    _show_results(rows, result, 0)
+    show_results(rows, result, 0, folders, verbose)
 
 
 @cli.command()

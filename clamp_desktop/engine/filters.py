@@ -37,7 +37,10 @@ A query mixes three kinds of terms, in any order::
   (``K:`` / ``M:``).  A file that states no mode has it estimated from its
   notes, so ``key:minor`` finds minor pieces whatever their export.  A filter with a value that cannot be read
   (``parts:many``) is ignored and reported, so typing never empties the list.
-  An unknown ``word:`` is ordinary free text.
+  An unknown ``word:value`` is not searched for: it is reported (with the
+  known filters) and otherwise ignored, so a typo never silently becomes free
+  text; the CLI refuses it.  Colons elsewhere stay text (``3:4``, ``12:30``);
+  quote a phrase to find it literally (``"foo:bar"``).
 - ``"quoted words"`` are **keywords**: a phrase that must occur in the
   metadata (title, subtitle, composer, lyricist, arranger, work, movement,
   part names, path, genre, origin), matched by SQLite FTS5, any case, accents ignored.
@@ -105,6 +108,7 @@ class ParsedQuery:
     filters: tuple[Filter, ...] = ()
     keywords: tuple[str, ...] = ()
     text: str = ""
+    unknown: tuple[str, ...] = ()     # ``word:value`` terms whose word is no filter
 
     @property
     def words(self) -> list[str]:
@@ -145,7 +149,7 @@ class Selection:
 def parse_query(text: str, vocabularies: Iterable[str] = ()) -> ParsedQuery:
     """Split a query into filters, quoted keywords and free text (see the module docstring)."""
     vocabularies = {v.lower(): v for v in vocabularies}
-    filters, keywords, words = [], [], []
+    filters, keywords, words, unknown = [], [], [], []
     for match in _TOKEN.finditer(text or ""):
         if match.group("field"):
             name = match.group("field").lower()
@@ -157,13 +161,19 @@ def parse_query(text: str, vocabularies: Iterable[str] = ()) -> ParsedQuery:
             if name in vocabularies and value:
                 filters.append(Filter("tag", f"{vocabularies[name]}={value}"))
                 continue
-            words.append(match.group(0))
+            unknown.append(match.group(0))
         elif match.group("phrase") is not None:
             if match.group("phrase").strip():
                 keywords.append(" ".join(match.group("phrase").split()))
         else:
             words.append(match.group("word"))
-    return ParsedQuery(tuple(filters), tuple(keywords), " ".join(words))
+    return ParsedQuery(tuple(filters), tuple(keywords), " ".join(words), tuple(unknown))
+
+
+def unknown_filter_reason(term: str) -> str:
+    """Why ``term`` (``foo:bar``) was not used, naming the filters there are."""
+    return (f"{term} (no filter '{term.split(':', 1)[0]}:'; filters are "
+            f"{', '.join(f'{name}:' for name in sorted(FIELDS))} and tag vocabularies)")
 
 
 # --- reading values ---------------------------------------------------------------
@@ -244,7 +254,7 @@ def fts_phrase(text: str, prefix: bool = False) -> str | None:
 def select(library, query: ParsedQuery, thresholds: Mapping[str, float], *,
            free_text_as_keywords: bool) -> Selection:
     """The pieces a query's filters and keywords allow (and the free words, in a plain listing)."""
-    clauses, ignored = [], []
+    clauses, ignored = [], [unknown_filter_reason(term) for term in query.unknown]
     for item in query.filters:
         clause = _clause(library, item, thresholds)
         if isinstance(clause, str):

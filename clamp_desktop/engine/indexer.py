@@ -76,12 +76,26 @@ class IndexSummary:
     still_failing: int = 0          # files of the library not converted after this run, old failures included
     nodes: int = 0          # machines that converted or encoded at least one file
     stages: dict = field(default_factory=dict)   # stage -> {"items", "seconds", "per_second"}
+    skipped: dict = field(default_factory=dict)  # suffix -> score files left out (e.g. MusicXML only was asked)
+    covered: list[tuple[str, str]] = field(default_factory=list)  # (folder asked, library folder holding it)
+    resumed: list[str] = field(default_factory=list)   # folders of an unfinished earlier run, finished now
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["failures"] = [{"path": p, "error": e} for p, e in self.failures]
         data["notices"] = [{"path": p, "note": n} for p, n in self.notices]
+        data["covered"] = [{"folder": f, "within": w} for f, w in self.covered]
         return data
+
+    def folder_notes(self) -> list[str]:
+        """What the run says about the folders themselves: resumed, already covered, files left out."""
+        notes = [f"resumed the unfinished run over {folder}" for folder in self.resumed]
+        notes += [f"{folder} is inside the library folder {within}: indexed as part of it, not listed again"
+                  for folder, within in self.covered]
+        if self.skipped:
+            kinds = ", ".join(f"{count} .{suffix}" for suffix, count in sorted(self.skipped.items()))
+            notes.append(f"skipped {sum(self.skipped.values())} score files of formats not asked for: {kinds}")
+        return notes
 
 
 @dataclass
@@ -322,15 +336,41 @@ class LibraryIndexer:
 
     # --- running ---------------------------------------------------------------
 
+    def _roots(self, folders: Iterable[str | Path], summary: IndexSummary) -> list[str]:
+        """The folders to scan, one spelling each (links resolved), as the library's folder list keeps them.
+
+        A folder inside a library folder is scanned but not listed (it is part
+        of that folder: said in ``summary.covered``); a folder holding library
+        folders replaces them in the list.  So adding a folder twice, by
+        another spelling, or a sub-folder of one never makes duplicates.
+        """
+        self.scanner.skipped.clear()
+        asked = [os.path.realpath(f) for f in folders]
+        unfinished = self.library.unfinished_index_run()
+        if unfinished:
+            summary.resumed = [f for f in unfinished["folders"] if os.path.isdir(f)]
+        roots = list(dict.fromkeys(asked + summary.resumed))
+        listed = self.library.folders()
+        for folder in roots:
+            holder = next((r for r in listed + roots if r != folder and _under(folder, [r])), None)
+            if holder is not None:
+                if folder in asked:
+                    summary.covered.append((folder, holder))
+                continue
+            for inside in [r for r in listed if r != folder and _under(r, [folder])]:
+                self.library.remove_folder(inside)
+            self.library.add_folder(folder)
+        return roots
+
     def run(self, folders: Iterable[str | Path]) -> Generator[Progress, None, IndexSummary]:
         started = time.monotonic()
-        folders = [str(Path(f).absolute()) for f in folders]
         summary = IndexSummary(model=self.model_name)
         yield Progress("scan", 0, 0, "looking for scores")
-        for folder in folders:
-            self.library.add_folder(folder)
+        folders = self._roots(folders, summary)
         plan = self.plan(folders)
+        summary.skipped = dict(self.scanner.skipped)
         self._apply_plan(plan, summary)
+        self.library.remember_index_run(folders, len(plan.convert), 0)
         yield Progress("scan", len(plan.convert), len(plan.convert), f"{len(plan.convert)} files to read")
         encoder = self.backend.encoder(self.load_model)
         clocks = {"convert": _StageClock(), "encode": _StageClock()}
@@ -359,6 +399,7 @@ class LibraryIndexer:
                 summary.encoded += self._store_ready_vectors(encoder, block=False, clock=clocks["encode"])
                 read = summary.added + summary.updated + summary.failed
                 clocks["convert"].add(read - clocks["convert"].items)
+                self.library.remember_index_run(folders, len(plan.convert), read)
                 yield Progress("convert", read, len(plan.convert), f"{summary.encoded}/{to_encode} encoded")
             encoder.conversion_done.set()
             if plan.convert:
@@ -380,6 +421,7 @@ class LibraryIndexer:
             yield from self._prepare_search()
         summary.still_failing = self.library.counts()["files_failing"]
         summary.seconds = round(time.monotonic() - started, 2)
+        self.library.forget_index_run()
         yield Progress("done", 1, 1, "")
         return summary
 

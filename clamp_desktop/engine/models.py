@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
-from ..model.registry import default_model_name, resolve_model
+from ..model.registry import WHOLE_PIECES_SUFFIX, bundled_model_dir, default_model_name, resolve_model
 
 
 def model_name(requested: str | None) -> str:
@@ -23,3 +25,18 @@ def model_loader(requested: str | None, device: str | None = None, tqdm_class=No
         return load_clamp(requested or default_model_name(), device=device, tqdm_class=tqdm_class)
 
     return load
+
+
+def model_fingerprint(name: str) -> str:
+    """The model name plus the sizes and times of its local files, for caches of its vectors.
+
+    A checkpoint folder trained again (or a new bundled model) gets a new
+    fingerprint, so vectors of the old weights are never reused; published
+    checkpoints are pinned by their sha256, so their name is enough.
+    """
+    name, entry = resolve_model(name)
+    if entry is not None and not entry.is_bundled:
+        return name
+    folder = bundled_model_dir(entry) if entry is not None else Path(name.removesuffix(WHOLE_PIECES_SUFFIX))
+    stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file())
+    return f"{name}@{hashlib.sha256(repr(stats).encode()).hexdigest()[:16]}"

@@ -19,18 +19,22 @@ a query that matches nothing gives an empty result with a friendly message.
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..model.linalg import normalize
 from ..store import queries
-from .filters import Selection, parse_query, select, without_hidden
+from .filters import Selection, parse_query, select, unknown_filter_reason, without_hidden
 from .hybrid import hybrid_ranking
 from .languages import query_language_hint
+from .models import model_fingerprint
 from .tagging import load_vocabularies, thresholds
 from .understand import Understanding, understand
 from .vectors import index_for
@@ -53,10 +57,19 @@ class SearchResult:
     message: str | None = None
     ignored: list[str] = field(default_factory=list)   # filters that could not be read
     hint: str | None = None      # e.g. an English-only model asked in another language
+    unanswerable: bool = False   # similar: no such piece, or it has no vector (the CLI exits 1), not an empty page
 
 
 class _QueryVectors:
-    """An LRU of normalised text vectors keyed by (model, text): retyping a query costs nothing."""
+    """Normalised text vectors keyed by (model, text): an LRU in memory, and on disk across runs.
+
+    The disk tier (``key_vectors.db`` in the cache folder, shared with
+    ``clamp-desktop query``) is keyed by the model's fingerprint, so a query
+    asked before costs no model load at all: a CLI search answers in the time
+    of a filter-only one.
+    """
+
+    KIND = "query-text"
 
     def __init__(self, size: int):
         self.size = size
@@ -69,12 +82,49 @@ class _QueryVectors:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        vector = normalize(load_model().encode_text([text]))[0]
+        vector = self._stored(model_name, text)
+        if vector is None:
+            vector = normalize(load_model().encode_text([text]))[0]
+            self._store(model_name, text, vector)
         with self._lock:
             self._items[key] = vector
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return vector
+
+    def _stored(self, model_name: str, text: str) -> np.ndarray | None:
+        with _disk_cache() as cache:
+            if cache is None:
+                return None
+            return cache.get_many(model_fingerprint(model_name), self.KIND, [_text_hash(text)]).get(_text_hash(text))
+
+    def _store(self, model_name: str, text: str, vector: np.ndarray) -> None:
+        with _disk_cache() as cache:
+            if cache is not None:
+                cache.put_many(model_fingerprint(model_name), self.KIND, {_text_hash(text): vector})
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def _disk_cache():
+    """The on-disk vector cache, or None where it cannot be opened (read-only home, a locked file)."""
+    from .. import paths
+    from ..store.vector_cache import VectorCache
+
+    try:
+        cache = VectorCache(paths.cache_dir() / "key_vectors.db")
+    except (OSError, sqlite3.Error):
+        yield None
+        return
+    try:
+        yield cache
+    except (OSError, sqlite3.Error):
+        pass    # a cache that cannot be read or written only costs a model load
+    finally:
+        cache.close()
 
 
 query_vectors = _QueryVectors(QUERY_CACHE_SIZE)
@@ -157,6 +207,12 @@ def _no_match(selection: Selection) -> str:
     if selection.ignored:
         message += " Ignored: " + "; ".join(selection.ignored) + "."
     return message
+
+
+def unknown_filters(text: str) -> list[str]:
+    """The query's ``word:value`` terms that name no filter, each with the filters there are."""
+    vocabularies, _ = load_vocabularies()
+    return [unknown_filter_reason(term) for term in parse_query(text, vocabularies).unknown]
 
 
 def selection_for(library, filters: str) -> Selection:

@@ -25,14 +25,15 @@ def similar_to_piece(library, piece_id: int, model_name: str, *, top: int = 10,
     """The pieces whose music is closest to a library piece's (itself left out)."""
     piece = library.piece(int(piece_id))
     if piece is None or piece["status"] != "ok":
-        return SearchResult([], 0, f"There is no readable piece {piece_id} in the library.")
+        return SearchResult([], 0, f"There is no readable piece {piece_id} in the library.", unanswerable=True)
     index = index_for(library, model_name)
     vector = index.vector(int(piece_id))
     if vector is None and piece.get("abc") is None:
-        return SearchResult([], 0, f"'{piece['title']}' could not be converted, so it has no vector: {piece['error']}")
+        return SearchResult([], 0, f"'{piece['title']}' could not be converted, so it has no vector: "
+                                   f"{piece['error']}", unanswerable=True)
     if vector is None:
         return SearchResult([], 0, f"'{piece['title']}' has no vector from {model_name} yet; "
-                                   "index the library with this model first.")
+                                   "index the library with this model first.", unanswerable=True)
     selection = selection_for(library, filters).excluding([int(piece_id)])
     return rank(library, index, vector, selection, top, offset)
 
@@ -47,7 +48,7 @@ def similar_to_file(library, path: str | Path, model_name: str, load_model: Call
     index = index_for(library, model_name)
     if not len(index):
         return SearchResult([], 0, f"No piece has a vector from {model_name} yet; index the library "
-                                   "with this model first.")
+                                   "with this model first.", unanswerable=True)
     vector = normalize(load_model().encode_music([text]))[0]
     selection = selection_for(library, filters).excluding(queries.ids_with_hash(library, file_hash(str(path))))
     return rank(library, index, vector, selection, top, offset)

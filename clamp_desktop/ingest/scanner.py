@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ class LibraryScanner:
 
     suffixes: tuple[str, ...] = SUPPORTED_SUFFIXES
     problems: list[tuple[str, str]] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)   # suffix -> score files left out by ``suffixes``
 
     def scan(self, folders: Iterable[str | Path]) -> Iterator[FoundFile]:
         seen_dirs: set[tuple[int, int]] = set()
@@ -58,6 +60,8 @@ class LibraryScanner:
                 try:
                     if entry.is_dir():
                         subdirs.append(Path(entry.path))
+                    elif entry.is_file() and self._skipped(entry.name):
+                        continue
                     elif entry.is_file() and Path(entry.name).suffix.lower() in self.suffixes:
                         if entry.name.startswith("."):
                             continue  # editor and OS temp files (._x.mxl, .~lock)
@@ -68,3 +72,11 @@ class LibraryScanner:
                 except OSError as exc:
                     self.problems.append((entry.path, exc.strerror or str(exc)))
             stack.extend(reversed(subdirs))
+
+    def _skipped(self, name: str) -> bool:
+        """A score file of a format not asked for (MusicXML only, say): counted, so a summary can say so."""
+        suffix = Path(name).suffix.lower()
+        if suffix in self.suffixes or suffix not in SUPPORTED_SUFFIXES or name.startswith("."):
+            return False
+        self.skipped[suffix.lstrip(".")] += 1
+        return True

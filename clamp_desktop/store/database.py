@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlite_utils
 from filelock import FileLock, Timeout
 
-from ..errors import LibraryError
+from ..errors import LibraryError, NoLibraryError
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -75,7 +75,7 @@ class Database:
         self._lock: FileLock | None = None
         if readonly:
             if not self.path.exists():
-                raise LibraryError(f"No library at {self.path}; index a folder first.")
+                raise NoLibraryError(self.path)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock = FileLock(str(self.path) + ".lock")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import user_data
+from . import index_run, user_data
 from .database import Database
 
 IDS_PER_QUERY = 500
@@ -53,11 +53,30 @@ class Library(Database):
             conn.execute("INSERT OR IGNORE INTO folders (path) VALUES (?)", (str(Path(path).resolve()),))
 
     def remove_folder(self, path: str | Path) -> None:
+        folder = str(Path(path).resolve())
         with self.atomic() as conn:
-            conn.execute("DELETE FROM folders WHERE path = ?", (str(Path(path).resolve()),))
+            conn.execute("DELETE FROM folders WHERE path = ?", (folder,))
+        run = self.unfinished_index_run()
+        if run and folder in run["folders"]:   # a removed folder is not resumed
+            kept = [f for f in run["folders"] if f != folder]
+            if kept:
+                self.remember_index_run(kept, run["files"], run["read"])
+            else:
+                self.forget_index_run()
 
     def folders(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM folders ORDER BY path")]
+
+    # --- an unfinished index run (store/index_run.py) --------------------------
+
+    def unfinished_index_run(self) -> dict | None:
+        return index_run.unfinished(self.path)
+
+    def remember_index_run(self, folders: list[str], files: int, read: int) -> None:
+        index_run.remember(self.path, folders, files, read)
+
+    def forget_index_run(self) -> None:
+        index_run.forget(self.path)
 
     # --- files and pieces --------------------------------------------------
 

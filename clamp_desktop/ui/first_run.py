@@ -177,6 +177,5 @@ class FirstRunDialog(QDialog):
 
     def apply(self, choice: FirstRunChoice) -> None:
         self.settings.set("library/db", choice.db)
-        self.settings.set("library/musicxml_only", choice.demo)
         self.settings.set("model/name", choice.model)
         self.settings.set("first_run/done", True)

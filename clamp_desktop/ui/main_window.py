@@ -24,6 +24,7 @@ from .icons import app_icon, icon
 from .lazy import LazyDock
 from .piece_model import COLUMN, COLUMNS, PieceRole, PieceTableModel, Row
 from .problems import ProblemsPanel
+from .query_notes import query_notes
 from .reader import LibraryReader
 from .score_viewer import ScoreViewer
 from .search_bar import KEYWORD, SEMANTIC, SearchBar
@@ -33,7 +34,8 @@ from .share import LibrarySharing
 from .share_dialog import ShareDialog
 from .sidebar import Sidebar
 from .similar_panel import ScoreDropTarget, SimilarPanel
-from .status import JobIndicator, index_message
+from . import index_status
+from .status import JobIndicator
 from .tags_panel import TagsPanel
 from .thumbnails import ThumbnailCache
 from .vocabulary_editor import VocabularyEditor
@@ -311,6 +313,8 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self._watch_folders()
         if self.first_run is not None:
             self._start_first_run(self.first_run)
+        elif index_status.resume_unfinished(self):
+            pass
         elif self.reader.library is None or not self.reader.folders():
             self.statusBar().showMessage("Add a folder of scores to start (File ▸ Add a folder of scores).")
         QTimer.singleShot(300, self.worker.load_model)
@@ -367,7 +371,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
 
             def fetch(offset: int, limit: int):
                 result = self.reader.listing(query, top=limit, offset=offset)
-                note["message"] = result.message
+                note["message"] = " — ".join(query_notes(result))
                 return [Row(h.piece) for h in result.hits], result.total
 
             self.model.show(fetch, scored=False)
@@ -376,7 +380,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             result = self.reader.listing(query, top=ALL_ROWS)
             prefix = folder.rstrip(os.sep) + os.sep
             self.model.show_rows([Row(h.piece) for h in result.hits if h.piece["path"].startswith(prefix)], False)
-            message = result.message
+            message = " — ".join(query_notes(result))
         what = f"{self.model.total} pieces" if query or folder else f"All {self.model.total} pieces"
         self.results_label.setText(what + (f" — {message}" if message else ""))
         self._reselect(selected_id)
@@ -402,7 +406,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched) for h in hits], scored=True)
         shown = f"{len(hits)} best of {result.total} for “{text}” (cosine · what each piece meets of the query)"
-        notes = [n for n in (result.message, result.hint) if n]
+        notes = query_notes(result)
         self.results_label.setText(shown + "".join(f" — {n}" for n in notes))
         if hits:
             self.table.selectRow(0)
@@ -585,7 +589,9 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         if job.error:
             self.statusBar().showMessage(job.error, 15_000)
         elif job.state == "returned" and hasattr(job.result, "added"):
-            self.statusBar().showMessage(index_message(job.result), 15_000)
+            self.statusBar().showMessage(index_status.finished_message(job.result), 15_000)
+        elif job.state == "aborted" and (cancelled := index_status.cancelled_message(job, self.reader.library)):
+            self.statusBar().showMessage(cancelled, 15_000)
         self.jobs.ended(job)
         self.actions_by_name["cancel"].setEnabled(self.jobs.job is not None)
 
