@@ -16,7 +16,7 @@ from .organise_commands import changing_library
 @db_option
 @json_option
 def backup(file, db_path, as_json):
-    """Save everything you made (edits, tags, collections, ratings, favourites, vocabularies ...) to FILE.
+    """Save everything you made (edits, tags, collections, ratings, favourites, vocabularies, marks) to FILE.
 
     Pieces are named by content hash and path, so the file restores into a
     freshly indexed library on another computer.
