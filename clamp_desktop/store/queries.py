@@ -317,6 +317,11 @@ def vector_fingerprints(library: Database, model: str) -> tuple[np.ndarray, np.n
     return ids, heads
 
 
+def vector_rows(library: Database, model: str) -> int:
+    """How many ``model`` vectors the table holds (any status; from the model index, not the blobs)."""
+    return library.conn.execute("SELECT count(*) FROM embeddings WHERE model = ?", (model,)).fetchone()[0]
+
+
 def vectors_for(library: Database, model: str, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """(ids int64, vectors float32 [n, dim], not normalised) for the given pieces, by id."""
     found: dict[int, bytes] = {}

@@ -130,5 +130,8 @@ class LibraryReader(QObject):
     def notices(self) -> list[dict]:
         return self.library.notices() if self.library is not None else []
 
+    def piece_count(self) -> int:
+        return self.library.piece_count() if self.library is not None else 0
+
     def counts(self) -> dict:
         return self.library.counts() if self.library is not None else {"pieces": 0, "failed": 0, "files": 0}
