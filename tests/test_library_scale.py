@@ -58,6 +58,14 @@ def test_composer_counts_come_from_their_index(library):
     assert any("COVERING INDEX pieces_composer" in line for line in lines), lines
 
 
+def test_fact_columns_are_counted_in_one_pass_as_each_alone(library):
+    columns = ["ensemble", "era", "language", "tempo_class"]
+    together, lines = plans(library, lambda: queries.columns_counts(library, columns))
+    assert together == {column: queries.column_counts(library, column) for column in columns}
+    assert any(together.values())
+    assert len([line for line in lines if "pieces" in line]) == 1, lines
+
+
 @pytest.mark.parametrize("field", ["key", "meter"])
 def test_key_and_metre_counts_come_from_their_expression_indexes(library, field):
     counts, lines = plans(library, lambda: queries.effective_values(library, field))

@@ -292,10 +292,6 @@ class Library(Database):
 
     # --- summary ---------------------------------------------------------------
 
-    def piece_count(self) -> int:
-        """Readable pieces, counted in the status index (``counts`` reads every row)."""
-        return self.conn.execute("SELECT count(*) FROM pieces WHERE status = 'ok'").fetchone()[0]
-
     def files_failing(self) -> int:
         """Files still failing (not converted, listed or not): only the rows with an error are kept apart."""
         return self.conn.execute(

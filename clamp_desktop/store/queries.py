@@ -295,6 +295,22 @@ def column_counts(library: Database, column: str) -> list[tuple[str, int]]:
     return [(row[0], row[1]) for row in library.conn.execute(sql)]
 
 
+def columns_counts(library: Database, columns: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+    """``column_counts`` of several columns in one pass over the pieces (for columns without an index:
+    each pass reads every row, 5 s at a million pieces)."""
+    if not set(columns) <= set(TEXT_COLUMNS):
+        raise ValueError(f"not text columns: {columns}")
+    totals: list[dict[str, int]] = [{} for _ in columns]
+    listed = ", ".join(columns)
+    for *values, count in library.conn.execute(
+            f"SELECT {listed}, count(*) FROM pieces WHERE status = 'ok' GROUP BY {listed}"):
+        for total, value in zip(totals, values):
+            if value is not None and value != "":
+                total[value] = total.get(value, 0) + count
+    return {column: sorted(total.items(), key=lambda item: (-item[1], item[0]))
+            for column, total in zip(columns, totals)}
+
+
 def ids_with_hash(library: Database, file_hash: str) -> list[int]:
     return [row[0] for row in library.conn.execute("SELECT id FROM pieces WHERE hash = ?", (file_hash,))]
 
