@@ -223,14 +223,23 @@ class VectorIndex:
 
     def _apply(self, keep: np.ndarray, new_ids: np.ndarray, new_rows: np.ndarray, new_heads: np.ndarray) -> None:
         removed = self._ids[~keep]
-        ids = np.concatenate([self._ids[keep], new_ids])
-        if len(self._ids[keep]) and len(new_ids):
-            matrix = np.concatenate([self._matrix[keep], new_rows])
+        if len(new_ids) and np.array_equal(removed, new_ids) and new_rows.shape[1] == self._matrix.shape[1]:
+            # only re-encoded vectors: their rows are replaced in one copy of the matrix (a million rows: 1 GB)
+            rows = np.searchsorted(self._ids, new_ids)
+            ids, matrix, heads = self._ids, np.array(self._matrix), self._heads.copy()
+            matrix[rows], heads[rows] = new_rows, new_heads
         else:
-            matrix = np.ascontiguousarray(self._matrix[keep] if len(self._ids[keep]) else new_rows)
-        heads = np.concatenate([self._heads[keep], new_heads])
-        order = np.argsort(ids, kind="stable")
-        self._ids, self._matrix, self._heads = ids[order], np.ascontiguousarray(matrix[order]), heads[order]
+            ids = np.concatenate([self._ids[keep], new_ids])
+            kept = self._matrix if keep.all() else self._matrix[keep]
+            if len(kept) and len(new_ids):
+                matrix = np.concatenate([kept, new_rows])
+            else:
+                matrix = kept if len(kept) else new_rows
+            heads = np.concatenate([self._heads[keep], new_heads])
+            if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():     # new ids among the old: sort once
+                order = np.argsort(ids, kind="stable")
+                ids, matrix, heads = ids[order], matrix[order], heads[order]
+        self._ids, self._matrix, self._heads = ids, np.ascontiguousarray(matrix), heads
         if self._ann is not None and (self.exact or not self._patch_ann(self._ann, removed, new_ids, new_rows)):
             self._ann = None    # rebuilt on the next approximate search, or no longer needed
 

@@ -323,14 +323,17 @@ def vector_fingerprints(library: Database, model: str) -> tuple[np.ndarray, np.n
     A re-encoded piece keeps its id but gets a new vector; the head of the blob
     tells the two apart without reading every vector.
     """
+    # Two plain scans and a numpy filter: joining each vector row to its piece took a quarter longer.
     rows = library.conn.execute(
-        f"SELECT e.piece_id, substr(e.vector, 1, {FINGERPRINT_BYTES}) FROM embeddings e "
-        "JOIN pieces p ON p.id = e.piece_id WHERE e.model = ? AND p.status = 'ok' ORDER BY e.piece_id",
-        (model,),
+        f"SELECT piece_id, substr(vector, 1, {FINGERPRINT_BYTES}) FROM embeddings WHERE model = ?", (model,),
     ).fetchall()
+    readable = np.fromiter((r[0] for r in library.conn.execute("SELECT id FROM pieces WHERE status = 'ok'")),
+                           dtype=np.int64)
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     heads = np.array([r[1] for r in rows], dtype=f"S{FINGERPRINT_BYTES}")
-    return ids, heads
+    keep = np.isin(ids, readable)
+    order = np.argsort(ids[keep], kind="stable")
+    return ids[keep][order], heads[keep][order]
 
 
 def vector_rows(library: Database, model: str) -> int:
