@@ -175,13 +175,16 @@ def _visible_tags_sql(thresholds: Mapping[str, float], piece_ids: Sequence[int] 
     of pieces costs a page of index lookups.
     """
     case, case_params = _threshold_case(thresholds, "t.vocabulary")
-    only, only_params = "", []
+    only, only_params, source = "", [], "source"
     if piece_ids is not None:
         only = f" AND piece_id IN ({','.join('?' * len(piece_ids))})"
         only_params = [int(i) for i in piece_ids]
+        # unary + keeps SQLite off the source index (every automatic tag: 3.5 s at a million pieces)
+        # and on the primary key's piece ids
+        source = "+source"
     sql = (
-        f"SELECT piece_id, vocabulary, label FROM tags WHERE source = 'user'{only} UNION "
-        "SELECT t.piece_id, t.vocabulary, t.label FROM tags t WHERE t.source = 'auto' "
+        f"SELECT piece_id, vocabulary, label FROM tags WHERE {source} = 'user'{only} UNION "
+        f"SELECT t.piece_id, t.vocabulary, t.label FROM tags t WHERE {source.replace('source', 't.source')} = 'auto' "
         f"AND t.score >= {case}{only.replace('piece_id', 't.piece_id')} AND NOT EXISTS (SELECT 1 FROM tags h "
         "WHERE h.source = 'hidden' AND h.piece_id = t.piece_id AND h.vocabulary = t.vocabulary "
         f"AND h.label = t.label) AND NOT {_KNOWN_COMPOSER}"
