@@ -67,6 +67,13 @@ def test_a_pages_visible_tags_come_from_its_piece_ids(library):
     assert tag_lines and all("(piece_id=?" in line for line in tag_lines), lines
 
 
+def test_a_pages_rows_come_from_their_piece_ids(library):
+    ids = queries.piece_ids(library, limit=4)
+    rows, lines = plans(library, lambda: library.pieces(ids))
+    assert [row["id"] for row in rows] == ids
+    assert lines and all("PRIMARY KEY" in line or "ORDER BY" in line for line in lines), lines
+
+
 def test_fact_columns_are_counted_in_one_pass_as_each_alone(library):
     columns = ["ensemble", "era", "language", "tempo_class"]
     together, lines = plans(library, lambda: queries.columns_counts(library, columns))

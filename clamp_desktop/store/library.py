@@ -172,7 +172,8 @@ class Library(Database):
         columns = "id, path, tune, status, error, conversion_note, format, " + ", ".join(PIECE_COLUMNS)
         where, params = [], []
         if status:
-            where.append("status = ?")
+            # with ids, unary + keeps SQLite on their primary key, off a status index (every row: 0.5 s at 1M)
+            where.append("+status = ?" if ids is not None else "status = ?")
             params.append(status)
         if ids is not None:
             where.append(f"id IN ({','.join('?' * len(ids))})")
