@@ -141,3 +141,17 @@ def test_a_copy_from_another_library_at_the_same_revision_is_not_trusted(indexed
     index = next_process(db, name)
     assert sorted(reads) == ids.tolist()
     assert_matches_table(index, db, name)
+
+
+def test_saving_over_a_copy_torn_since_it_was_read_writes_it_whole(indexed):
+    db, name = indexed
+    path = saved_vectors.path_for(db, name)
+    index = next_process(db, name)
+    data = bytearray(path.read_bytes())
+    data[3] ^= 0x01                                   # the magic: no header to restamp
+    path.write_bytes(data)
+    with Library(db, readonly=True) as library:
+        index.save(library)
+        saved = saved_vectors.read(path)
+        assert saved is not None and saved.revision == library.revision()
+    assert saved.ids.tolist() == index.ids.tolist()

@@ -102,12 +102,21 @@ def write(path: Path, revision: int, table_rows: int, ids: np.ndarray, heads: np
     os.replace(partial, path)
 
 
-def restamp(path: Path, revision: int, table_rows: int) -> None:
-    """Record that the copy is still the table's at a later revision (only the header changes)."""
+def restamp(path: Path, revision: int, table_rows: int) -> bool:
+    """Record that the copy is still the table's at a later revision (only the header changes).
+
+    False, with nothing written, when the header is not a valid one (the copy must then be written whole).
+    """
     with open(path, "r+b") as out:
-        fields = _HEADER.unpack(out.read(_HEADER.size))
+        header = out.read(_HEADER.size)
+        if len(header) < _HEADER.size:
+            return False
+        magic, version, _, _, count, dim, body_crc, header_crc = _HEADER.unpack(header)
+        if magic != MAGIC or version != VERSION or zlib.crc32(header[:-4]) != header_crc:
+            return False
         out.seek(0)
-        out.write(_header(revision, table_rows, fields[4], fields[5], fields[6]))
+        out.write(_header(revision, table_rows, count, dim, body_crc))
+    return True
 
 
 def read(path: Path) -> SavedVectors | None:

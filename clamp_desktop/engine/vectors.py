@@ -213,10 +213,9 @@ class VectorIndex:
                 return
             rows = queries.vector_rows(library, self.model)
             try:
-                if self._unsaved or not self.saved_file.exists():
+                if self._unsaved or not self.saved_file.exists() or \
+                        not saved_vectors.restamp(self.saved_file, self._revision, rows):
                     saved_vectors.write(self.saved_file, self._revision, rows, self._ids, self._heads, self._matrix)
-                else:
-                    saved_vectors.restamp(self.saved_file, self._revision, rows)
                 self._unsaved = False
             except OSError:
                 pass    # a library folder we may not write to: the next process reads SQLite, as before
