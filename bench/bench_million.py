@@ -10,9 +10,12 @@ space (embedding-like random draws, ``bench_search.EmbeddingLike``).  Then:
 * scrolling: the table's pages (200 rows) at the top, middle and end;
 * facets: the sidebar's counts (composers, keys, metres, tags);
 * keyword search: free words and field filters, first page and total;
-* semantic search: the vectors loaded into memory once, then a ranked page,
-  exact (every vector) and, with ``--ann``, approximate (the HNSW graph the
-  app builds above 300k vectors; building it takes minutes).
+* semantic search: the first search of a session with the vectors read from
+  SQLite, then with the copy an index run saves beside the library
+  (``engine/saved_vectors.py``), then after one vector changed; a warm exact
+  ranking and, with ``--ann``, approximate (the HNSW graph the app builds above
+  300k vectors; building it takes minutes).  The run re-encodes one vector of
+  the library (a kept ``--keep`` library is changed by that one vector).
 
     python bench/bench_million.py                    # 1,000,000 pieces
     python bench/bench_million.py --pieces 100000 --keep /tmp/big.db

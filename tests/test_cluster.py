@@ -2,7 +2,9 @@
 
 Each cluster run is compared with a plain run of the same folder and tiny
 model: the same pieces, ABC, metadata and failures, and the same vectors
-within float tolerance.  The tests need Ray (``pip install -e ".[test,cluster]"``)
+within float tolerance.  Every address is on 127.0.0.1, including the head's
+Ray Client server (``ray://``); the GPU encoder branch runs on a node that
+declares a GPU to Ray, with the device injected as the CPU (no GPU here).  The tests need Ray (``pip install -e ".[test,cluster]"``)
 and skip with that line without it, except the one that checks the message
 a user without Ray gets.  Starting the cluster and its workers takes most of
 their minute or two, hence ``slow``; CI runs them.
