@@ -6,6 +6,7 @@ Each "next process" is a new ``VectorIndex`` on a real library file; a spy on
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -119,7 +120,9 @@ def test_a_torn_or_damaged_copy_is_never_trusted_and_is_rewritten(indexed, reads
     elif damage == "torn header":
         data[20] ^= 0x01
     else:       # a crash while writing leaves the partial file, never a half-written copy under the real name
-        path.with_name(path.name + ".1234.partial").write_bytes(data[:100])
+        abandoned = path.with_name(path.name + ".1234.partial")
+        abandoned.write_bytes(data[:100])
+        os.utime(abandoned, (0, 0))         # from long ago: its writer is gone
         path.unlink()
     if path.exists():
         path.write_bytes(data)
@@ -128,6 +131,7 @@ def test_a_torn_or_damaged_copy_is_never_trusted_and_is_rewritten(indexed, reads
     assert sorted(reads) == index.ids.tolist()
     assert_matches_table(index, db, name)
     assert saved_vectors.read(path) is not None
+    assert not list(path.parent.glob("*.partial"))
 
 
 def test_a_copy_from_another_library_at_the_same_revision_is_not_trusted(indexed, reads, tmp_path):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ _HEADER_BYTES = 64
 _ALIGN = 64
 _HEAD_DTYPE = f"S{queries.FINGERPRINT_BYTES}"
 _CRC_CHUNK = 64 * 1024**2
+ABANDONED_S = 3600
 
 
 @dataclass
@@ -84,22 +86,42 @@ def write(path: Path, revision: int, table_rows: int, ids: np.ndarray, heads: np
     sections = ((ids_at, np.ascontiguousarray(ids, dtype="<i8")), (heads_at, np.asarray(heads, dtype=_HEAD_DTYPE)),
                 (matrix_at, np.ascontiguousarray(matrix, dtype="<f4").reshape(count, dim)))
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(path)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    crc, at = 0, ids_at
-    with open(partial, "wb") as out:
-        out.write(b"\0" * _HEADER_BYTES)
-        for offset, array in sections:
-            padding = b"\0" * (offset - at)
-            data = array.reshape(-1).view(np.uint8)
-            out.write(padding)
-            out.write(data)
-            crc = zlib.crc32(data, zlib.crc32(padding, crc))
-            at = offset + len(data)
-        out.seek(0)
-        out.write(_header(revision, table_rows, count, dim, crc))
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, path)
+    try:
+        with open(partial, "wb") as out:
+            out.write(b"\0" * _HEADER_BYTES)
+            crc = _write_sections(out, ids_at, sections)
+            out.seek(0)
+            out.write(_header(revision, table_rows, count, dim, crc))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write_sections(out, at: int, sections) -> int:
+    """Write each (offset, array) after zero padding; the CRC-32 of everything written."""
+    crc = 0
+    for offset, array in sections:
+        padding = b"\0" * (offset - at)
+        data = array.reshape(-1).view(np.uint8)
+        out.write(padding)
+        out.write(data)
+        crc = zlib.crc32(data, zlib.crc32(padding, crc))
+        at = offset + len(data)
+    return crc
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Partial copies an hour old: their writer died (a copy takes seconds), and each can be a gigabyte."""
+    for partial in path.parent.glob(f"{path.name}.*.partial"):
+        try:
+            if time.time() - partial.stat().st_mtime > ABANDONED_S:
+                partial.unlink()
+        except OSError:
+            pass    # another process removed it first
 
 
 def restamp(path: Path, revision: int, table_rows: int) -> bool:
