@@ -2,7 +2,9 @@
 
 Each cluster run is compared with a plain run of the same folder and tiny
 model: the same pieces, ABC, metadata and failures, and the same vectors
-within float tolerance.  The tests need Ray (``pip install -e ".[test,cluster]"``)
+within float tolerance.  Every address is on 127.0.0.1, including the head's
+Ray Client server (``ray://``); the GPU encoder branch runs on a node that
+declares a GPU to Ray, with the device injected as the CPU (no GPU here).  The tests need Ray (``pip install -e ".[test,cluster]"``)
 and skip with that line without it, except the one that checks the message
 a user without Ray gets.  Starting the cluster and its workers takes most of
 their minute or two, hence ``slow``; CI runs them.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +64,12 @@ def assert_same_library(cluster_db: Path, plain_db: Path, model: str) -> None:
             np.testing.assert_allclose(ours[key][1], vector, atol=VECTOR_TOLERANCE, err_msg=str(key))
 
 
+def free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def plain_index(folder: Path, db: Path, model: str, tiny_model) -> None:
     with Library(db) as library:
         run_to_end(LibraryIndexer(library, model, lambda: tiny_model, workers=2).run([folder]))
@@ -75,8 +84,12 @@ def ray_cluster():
     # 127.0.0.1, so the test's traffic never leaves loopback (not even to this machine's LAN address).
     with pytest.MonkeyPatch.context() as patch:     # the other test files keep the environment they had
         patch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        # The head also serves Ray Client (``ray://127.0.0.1:PORT``), on loopback like everything else.
+        client_port = free_loopback_port()
         cluster = Cluster(initialize_head=True, head_node_args={
-            "num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False})
+            "num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False,
+            "ray_client_server_port": client_port})
+        cluster.client_address = f"ray://127.0.0.1:{client_port}"
         cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE_BYTES)
         cluster.wait_for_nodes()
         yield cluster
@@ -109,6 +122,53 @@ def test_cluster_run_gives_the_plain_library(ray_cluster, plain_run, tiny_checkp
     assert summary["stages"]["encode"]["items"] == summary["encoded"]
     assert summary["stages"]["convert"]["per_second"] > 0 and summary["stages"]["encode"]["per_second"] > 0
     assert_same_library(db, plain_db, str(tiny_checkpoint))
+
+
+@pytest.mark.slow
+def test_a_ray_client_address_gives_the_plain_library(ray_cluster, plain_run, tiny_checkpoint, tmp_path):
+    """``--cluster ray://HOST:PORT``: the driver talks to the cluster through the head's Ray Client server."""
+    folder, plain_db = plain_run
+    db = tmp_path / "client.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "clamp_desktop", "index", str(folder), "--db", str(db),
+         "--model", str(tiny_checkpoint), "--cluster", ray_cluster.client_address, "--json"],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    assert summary["added"] == summary["encoded"] == len(list(folder.iterdir()))
+    assert summary["nodes"] == 2
+    assert_same_library(db, plain_db, str(tiny_checkpoint))
+
+
+@pytest.mark.slow
+def test_the_gpu_encoder_path_runs_on_a_node_that_declares_a_gpu(ray_cluster, plain_run, tiny_checkpoint,
+                                                                   tmp_path):
+    """No GPU here: a node declares one, so the actors take the GPU branch; the device is injected as CPU."""
+    import ray
+
+    from clamp_desktop.engine.cluster.backend import ClusterBackend
+    from clamp_desktop.engine.cluster.encode import start_actors
+
+    folder, plain_db = plain_run
+    with Library(plain_db, readonly=True) as plain:
+        piece = plain.piece(plain.pieces()[0]["id"])
+        expected = plain.vector(piece["id"], str(tiny_checkpoint))
+    gpu_node = ray_cluster.add_node(num_cpus=1, num_gpus=1, object_store_memory=OBJECT_STORE_BYTES)
+    ray_cluster.wait_for_nodes()
+    try:
+        with ClusterBackend(ray_cluster.address, str(tiny_checkpoint), device="cpu") as backend, \
+                Library(tmp_path / "gpu.db") as library:
+            actors = start_actors(str(tiny_checkpoint), "cpu")
+            node, _, vectors = ray.get(actors[0].encode.remote([(piece["id"], piece["abc"])], False))
+            for actor in actors:
+                ray.kill(actor)
+            summary = run_to_end(LibraryIndexer(library, str(tiny_checkpoint), None, backend=backend).run([folder]))
+        assert len(actors) == 1 and node == gpu_node.node_id
+        np.testing.assert_allclose(vectors[0], expected, atol=VECTOR_TOLERANCE)
+        assert summary.added == summary.encoded == len(list(folder.iterdir()))
+        assert_same_library(tmp_path / "gpu.db", plain_db, str(tiny_checkpoint))
+    finally:
+        ray_cluster.remove_node(gpu_node)
 
 
 @pytest.mark.slow

@@ -50,8 +50,9 @@ def facets(library, vocabularies: Mapping[str, Vocabulary] | None = None) -> dic
         "composer": queries.column_counts(library, "composer"),
         "key": _merged(queries.effective_values(library, "key"), display_key),
         "meter": _merged(queries.effective_values(library, "meter"), display_meter),
-        **{facet: queries.column_counts(library, column) for facet, column in FACT_FACETS.items()},
     }
+    facts = queries.columns_counts(library, list(FACT_FACETS.values()))
+    result.update((facet, facts[column]) for facet, column in FACT_FACETS.items())
     for vocabulary, counts in queries.visible_tag_counts(library, thresholds(vocabularies, library)).items():
         result[f"tags:{vocabulary}"] = counts
     return result

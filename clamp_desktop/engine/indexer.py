@@ -419,7 +419,7 @@ class LibraryIndexer:
         summary.nodes = self.backend.nodes_used(bool(clocks["convert"].items or summary.encoded))
         if summary.encoded:
             yield from self._prepare_search()
-        summary.still_failing = self.library.counts()["files_failing"]
+        summary.still_failing = self.library.files_failing()
         summary.seconds = round(time.monotonic() - started, 2)
         self.library.forget_index_run()
         yield Progress("done", 1, 1, "")
@@ -442,10 +442,10 @@ class LibraryIndexer:
         return prepared
 
     def _prepare_search(self) -> Generator[Progress, None, None]:
-        """Build a large library's approximate index now, so the first search does not wait minutes for it."""
-        if self.library.counts()["pieces"] <= vectors.DEFAULT_EXACT_LIMIT:
-            return
+        """Make the first search of the next session quick: the vectors saved beside the library and,
+        for a large library, the approximate index built now rather than on the first search (minutes)."""
         index = vectors.index_for(self.library, self.model_name)
+        index.save(self.library)
         for added, total in index.build_approximate():
             yield Progress("search index", added, total, "building the approximate search index")
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from .. import paths
 from ..store import queries
+from . import saved_vectors
 from .kernels import exact_dots
 from .scoring import LOGIT_SCALE
 
@@ -99,11 +100,14 @@ class VectorIndex:
     """Normalised vectors of one model with their piece ids; exact or approximate top-k search."""
 
     def __init__(self, model: str, *, exact_limit: int | None = None,
-                 expansion_search: int = ANN_EXPANSION_SEARCH, ann_file: Path | None = None):
+                 expansion_search: int = ANN_EXPANSION_SEARCH, ann_file: Path | None = None,
+                 saved_file: Path | None = None):
         self.model = model
         self.exact_limit = DEFAULT_EXACT_LIMIT if exact_limit is None else exact_limit
         self.expansion_search = expansion_search
         self.ann_file = None if ann_file is None else Path(ann_file)
+        self.saved_file = None if saved_file is None else Path(saved_file)
+        self._unsaved = False      # the vectors changed since they were last saved to ``saved_file``
         self._ids = np.zeros(0, dtype=np.int64)
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._heads = np.zeros(0, dtype=f"S{queries.FINGERPRINT_BYTES}")
@@ -160,11 +164,19 @@ class VectorIndex:
     # --- keeping in step with the library --------------------------------------------
 
     def refresh(self, library) -> bool:
-        """Bring the index up to date with the library; True when something was reloaded."""
+        """Bring the index up to date with the library; True when something was reloaded.
+
+        The first refresh starts from the saved copy (``saved_file``) when there
+        is one: as it is when the library has not been written to since, else
+        corrected like any refresh; it then saves the copy for the next process.
+        """
         with self._lock:
             revision = library.revision()   # read first: a write after it triggers the next refresh
             if revision == self._revision:
                 return False
+            first = self._revision is None
+            if first and self._start_from_saved(library, revision):
+                return True
             ids, heads = queries.vector_fingerprints(library, self.model)
             same = _unchanged(self._ids, self._heads, ids, heads)
             fresh = ~np.isin(ids, self._ids[same])
@@ -172,20 +184,61 @@ class VectorIndex:
             if len(loaded_ids) and len(self._ids[same]) and loaded.shape[1] != self._matrix.shape[1]:
                 same[:] = False     # a model folder replaced by one of another size: start over
                 loaded_ids, loaded = queries.vectors_for(library, self.model, ids)
-            self._apply(same, loaded_ids, _normalise_rows(loaded), heads[np.searchsorted(ids, loaded_ids)])
+            if len(loaded_ids) or not same.all():
+                self._apply(same, loaded_ids, _normalise_rows(loaded), heads[np.searchsorted(ids, loaded_ids)])
+                self._unsaved = True
             self._revision = revision
+            if first:
+                self.save(library)
             return True
+
+    def _start_from_saved(self, library, revision: int) -> bool:
+        """Take the saved copy as the starting state; True when it is the library's current state."""
+        saved = None if self.saved_file is None else saved_vectors.read(self.saved_file)
+        if saved is None:
+            self._unsaved = self.saved_file is not None
+            return False
+        self._ids, self._heads, self._matrix = saved.ids, saved.heads, saved.matrix
+        self._revision = saved.revision
+        if saved.revision == revision and saved.table_rows == queries.vector_rows(library, self.model):
+            return True
+        self._revision = None
+        self._unsaved = False       # restamped at least, once the refresh has checked it
+        return False
+
+    def save(self, library) -> None:
+        """Save the vectors for the next process (whole when they changed, else only the revision)."""
+        with self._lock:
+            if self.saved_file is None or self._revision is None:
+                return
+            rows = queries.vector_rows(library, self.model)
+            try:
+                if self._unsaved or not self.saved_file.exists() or \
+                        not saved_vectors.restamp(self.saved_file, self._revision, rows):
+                    saved_vectors.write(self.saved_file, self._revision, rows, self._ids, self._heads, self._matrix)
+                self._unsaved = False
+            except OSError:
+                pass    # a library folder we may not write to: the next process reads SQLite, as before
 
     def _apply(self, keep: np.ndarray, new_ids: np.ndarray, new_rows: np.ndarray, new_heads: np.ndarray) -> None:
         removed = self._ids[~keep]
-        ids = np.concatenate([self._ids[keep], new_ids])
-        if len(self._ids[keep]) and len(new_ids):
-            matrix = np.concatenate([self._matrix[keep], new_rows])
+        if len(new_ids) and np.array_equal(removed, new_ids) and new_rows.shape[1] == self._matrix.shape[1]:
+            # only re-encoded vectors: their rows are replaced in one copy of the matrix (a million rows: 1 GB)
+            rows = np.searchsorted(self._ids, new_ids)
+            ids, matrix, heads = self._ids, np.array(self._matrix), self._heads.copy()
+            matrix[rows], heads[rows] = new_rows, new_heads
         else:
-            matrix = np.ascontiguousarray(self._matrix[keep] if len(self._ids[keep]) else new_rows)
-        heads = np.concatenate([self._heads[keep], new_heads])
-        order = np.argsort(ids, kind="stable")
-        self._ids, self._matrix, self._heads = ids[order], np.ascontiguousarray(matrix[order]), heads[order]
+            ids = np.concatenate([self._ids[keep], new_ids])
+            kept = self._matrix if keep.all() else self._matrix[keep]
+            if len(kept) and len(new_ids):
+                matrix = np.concatenate([kept, new_rows])
+            else:
+                matrix = kept if len(kept) else new_rows
+            heads = np.concatenate([self._heads[keep], new_heads])
+            if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():     # new ids among the old: sort once
+                order = np.argsort(ids, kind="stable")
+                ids, matrix, heads = ids[order], matrix[order], heads[order]
+        self._ids, self._matrix, self._heads = ids, np.ascontiguousarray(matrix), heads
         if self._ann is not None and (self.exact or not self._patch_ann(self._ann, removed, new_ids, new_rows)):
             self._ann = None    # rebuilt on the next approximate search, or no longer needed
 
@@ -360,7 +413,8 @@ def index_for(library, model: str) -> VectorIndex:
     """The shared, up-to-date index of one library and model (kept for the next call)."""
     key = (str(Path(library.path).resolve()), model)
     with _indexes_lock:
-        index = _indexes.pop(key, None) or VectorIndex(model, ann_file=ann_file_for(library, model))
+        index = _indexes.pop(key, None) or VectorIndex(model, ann_file=ann_file_for(library, model),
+                                                       saved_file=saved_vectors.path_for(library.path, model))
         _indexes[key] = index
         while len(_indexes) > _OPEN_INDEXES:
             _indexes.popitem(last=False)

@@ -193,7 +193,8 @@ class Library(Database):
         columns = "id, path, tune, status, error, conversion_note, format, " + ", ".join(PIECE_COLUMNS)
         where, params = [], []
         if status:
-            where.append("status = ?")
+            # with ids, unary + keeps SQLite on their primary key, off a status index (every row: 0.5 s at 1M)
+            where.append("+status = ?" if ids is not None else "status = ?")
             params.append(status)
         if ids is not None:
             where.append(f"id IN ({','.join('?' * len(ids))})")
@@ -315,6 +316,11 @@ class Library(Database):
         self.conn.execute("DELETE FROM embeddings WHERE model = ?", (model,))
 
     # --- summary ---------------------------------------------------------------
+
+    def files_failing(self) -> int:
+        """Files still failing (not converted, listed or not): only the rows with an error are kept apart."""
+        return self.conn.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT path FROM pieces WHERE error IS NOT NULL)").fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         """pieces listed, failed rows, files; files still failing (not converted, listed or not); repaired pieces."""

@@ -427,7 +427,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         QTimer.singleShot(0, self.refresh_sidebar)     # the rows show first
 
     def refresh_sidebar(self) -> None:
-        total = self.reader.counts()["pieces"]
+        total = self.reader.piece_count()
         try:
             facets = self.reader.facets()
         except Exception as exc:  # a half-written vocabulary must not keep the library from showing
