@@ -28,4 +28,5 @@ setup(
     packages=find_namespace_packages(include=["clamp_desktop", "clamp_desktop.*"], exclude=NOT_PACKAGES)
     + mapped_packages("clamp_desktop.resources", "resources")
     + mapped_packages("clamp_desktop.db", "db")
+    + ["clamp_desktop.docs"]     # only its two pages for Help (package-data); not its folders
 )

@@ -6,32 +6,17 @@ documented field by field in docs/cli-json.md.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 
 import click
 
+from ..engine.export import export_text
+from ..engine.export import fact_values as _fact_values
 from ..engine.models import model_loader, model_name
 from ..errors import ClampDesktopError
 from ..store import Library
 from .app import cli, db_option, device_option, echo_json, json_option, model_option, progress_bar
 from .library_commands import library_path
-
-# Facts read from the score (docs/cli-json.md, "facts").
-FACT_FIELDS = ("composer_raw", "era", "mode", "key_source", "ensemble", "voices", "language", "has_lyrics",
-               "has_chords", "tempo_class")
-EXPORT_FIELDS = ("id", "path", "tune", "title", "subtitle", "composer", "lyricist", "arranger", "work",
-                 "movement", "genre", "origin", "key", "meter", "tempo", "parts", "instruments",
-                 "measures", "duration_s", "format", *FACT_FIELDS)
-
-
-def _fact_values(piece: dict) -> dict:
-    facts = {name: piece.get(name) for name in FACT_FIELDS}
-    for flag in ("has_lyrics", "has_chords"):
-        facts[flag] = None if facts[flag] is None else bool(facts[flag])
-    return facts
 
 
 # --- shaping results --------------------------------------------------------------
@@ -278,37 +263,6 @@ def classify(file, labels, template, model, device, as_json):
         click.echo(f"{prob * 100:6.2f}%  cos {cos:+.4f}  {label}")
 
 
-def export_rows(library) -> list[dict]:
-    """Every readable piece with its metadata and visible tags (the export format)."""
-    from ..engine import browse
-
-    pieces = library.pieces()
-    ids = [p["id"] for p in pieces]
-    facts = browse.key_and_meter(library, ids)
-    tags = browse.visible_tags(library, None)
-    rows = []
-    for piece in pieces:
-        row = {name: piece.get(name) for name in EXPORT_FIELDS}
-        row.update(_fact_values(piece))
-        row["key"], row["meter"] = facts.get(piece["id"], (None, None))
-        row["tags"] = tags.get(piece["id"], {})
-        rows.append(row)
-    return rows
-
-
-def _csv_text(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, "tags"], lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        flat = dict(row)
-        flat["instruments"] = "; ".join(row["instruments"] or []) if isinstance(row["instruments"], list) \
-            else row["instruments"]
-        flat["tags"] = "; ".join(f"{v}={label}" for v, labels in row["tags"].items() for label in labels)
-        writer.writerow(flat)
-    return out.getvalue()
-
-
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here instead of to stdout.")
@@ -319,10 +273,9 @@ def export(fmt, out, db_path):
     Example: clamp-desktop export --format csv --out library.csv
     """
     with Library(library_path(db_path), readonly=True) as library:
-        rows = export_rows(library)
-    text = _csv_text(rows) if fmt == "csv" else json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+        text, count = export_text(library, fmt)
     if out:
         Path(out).write_text(text, encoding="utf-8", newline="")
-        click.echo(f"exported {len(rows)} pieces to {out}", err=True)
+        click.echo(f"exported {count} pieces to {out}", err=True)
     else:
         click.echo(text, nl=False)
