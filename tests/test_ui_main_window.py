@@ -127,7 +127,7 @@ def test_painted_rows_get_thumbnails_from_the_render_lane_cached_on_disk(qtbot, 
     qtbot.waitUntil(lambda: top_row_thumbnail() is not None, timeout=JOB_S)
     pixmap = top_row_thumbnail()
     assert pixmap is not None and pixmap.width() > 20
-    assert ink_pixels(pixmap.toImage(), threshold=200) > 50   # thin, antialiased lines at this size; blank: 0
+    assert ink_pixels(pixmap.toImage(), threshold=250) > 50   # thin, antialiased grey lines at 28 px; blank: 0
     assert any(thumbnail_folder().glob("*.png"))
 
 

@@ -23,6 +23,7 @@ from ..wording import plural, without_mnemonic
 from ..worker import Worker
 from .about import show_about
 from .help import show_help
+from .library_export import choose_and_export, export_library
 from .elided_label import ElidedLabel
 from .icons import app_icon, icon
 from .lazy import LazyDock
@@ -680,25 +681,10 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.similar_dock.reveal().show_for_file(path)
 
     def export_dialog(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Export the library", "library.csv",
-                                                   "CSV, for spreadsheets (*.csv);;JSON (*.json)")
-        if path:
-            self.export_library(path, "json" if "json" in chosen.lower() else "csv")
+        choose_and_export(self)
 
     def export_library(self, path: str, fmt: str | None = None) -> int | None:
-        """Write the library's pieces, details and tags to ``path`` (the CLI's ``export``); the piece count."""
-        from ..engine.export import write_export
-
-        if self.reader.library is None:
-            self.statusBar().showMessage("There is no library to export yet: add a folder of scores.", 10_000)
-            return None
-        try:
-            count = write_export(self.reader.library, path, fmt)
-        except OSError as exc:
-            QMessageBox.warning(self, "The library cannot be exported", f"{path}: {exc.strerror or exc}")
-            return None
-        self.statusBar().showMessage(f"Exported {plural(count, 'piece')} to {path}", 10_000)
-        return count
+        return export_library(self, path, fmt)
 
     def show_help(self, page: str):
         return show_help(self, page)
