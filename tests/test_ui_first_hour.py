@@ -236,3 +236,11 @@ def test_quitting_joins_the_workers_threads_and_ends_the_process_without_teardow
     assert app_module.main(["clamp-desktop"], exit_process=ended.append) == 0
     assert ended == [0]
     assert not engine.isRunning() and not render.isRunning() and reader._library is None
+
+
+def test_the_header_menu_shows_a_hidden_column(window):
+    assert window.table.isColumnHidden(COLUMN["ensemble"])
+    ensemble = next(a for a in window.table.column_menu().actions() if a.text() == "Ensemble")
+    assert not ensemble.isChecked()
+    ensemble.trigger()
+    assert not window.table.isColumnHidden(COLUMN["ensemble"])

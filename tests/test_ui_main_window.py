@@ -355,11 +355,12 @@ def test_the_problems_view_lists_files_that_failed_with_their_reason(qtbot, wind
 
 def test_column_widths_and_layout_come_back_next_time(qtbot, settings, tmp_path, score_folder):
     first = open_window(qtbot, settings, tmp_path)
-    first.table.setColumnWidth(COLUMN["title"], 333)
+    first.table.setColumnWidth(COLUMN["composer"], 171)      # the title stretches into what is left
+    first.table.setColumnHidden(COLUMN["key"], True)
     first.tags_dock.reveal()
     first.close()
     second = open_window(qtbot, settings, tmp_path)
-    assert second.table.columnWidth(COLUMN["title"]) == 333
+    assert second.table.columnWidth(COLUMN["composer"]) == 171 and second.table.isColumnHidden(COLUMN["key"])
     assert second.tags_dock.isVisible() and second.tags_dock.panel is not None
     second.close()
 

@@ -171,6 +171,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         panel = SimilarPanel(self.worker, self.settings.get("similar/count"),
                              self.settings.get("similar/min_cosine"))
         panel.openPiece.connect(self.open_piece)
+        panel.pieceMenuRequested.connect(lambda piece, where: piece_menu(piece, self, panel).exec(where))
         if self.selected is not None:
             QTimer.singleShot(0, lambda: panel.show_for_piece(self.selected))
         return panel

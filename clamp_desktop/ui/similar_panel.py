@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
     QWidget,
@@ -75,6 +75,7 @@ def piece_caption(piece: dict) -> str:
 
 class SimilarPanel(ScoreDropTarget, QWidget):
     openPiece = Signal(dict)
+    pieceMenuRequested = Signal(dict, QPoint)     # a listed piece was right-clicked (global position)
 
     def __init__(self, worker, count: int = 10, min_cosine: float = -1.0, parent=None):
         super().__init__(parent)
@@ -86,6 +87,8 @@ class SimilarPanel(ScoreDropTarget, QWidget):
         self.heading = QLabel("Select a piece to see the pieces most like it.", wordWrap=True)
         self.results = similar_list()
         self.results.itemActivated.connect(self._open)
+        self.results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.results.customContextMenuRequested.connect(self._menu)
         self.file_button = QPushButton(icon("open"), "Find similar to a file…")
         self.file_button.clicked.connect(self.choose_file)
         buttons = QHBoxLayout()
@@ -157,6 +160,11 @@ class SimilarPanel(ScoreDropTarget, QWidget):
         piece = item.data(0, PieceRole)
         if piece:
             self.openPiece.emit(piece)
+
+    def _menu(self, position: QPoint) -> None:
+        item = self.results.itemAt(position)
+        if item is not None:
+            self.pieceMenuRequested.emit(item.data(0, PieceRole), self.results.viewport().mapToGlobal(position))
 
     # --- drag and drop ------------------------------------------------------------------
 
