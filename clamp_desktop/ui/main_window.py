@@ -22,11 +22,11 @@ from ..ingest.musicxml import MUSICXML_SUFFIXES
 from ..wording import plural, without_mnemonic
 from ..worker import Worker
 from .about import show_about
-from .help import show_help
-from .library_export import choose_and_export, export_library
 from .elided_label import ElidedLabel
+from .help import show_help
 from .icons import app_icon, icon
 from .lazy import LazyDock
+from .library_export import choose_and_export, export_library
 from .library_table import LibraryTable
 from .piece_menu import piece_menu
 from .piece_model import COLUMN, PieceRole, PieceTableModel, Row
@@ -257,7 +257,10 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             view.addAction(dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         for name in ("user_guide", "search_syntax", None, "about"):
-            help_menu.addSeparator() if name is None else help_menu.addAction(self.actions_by_name[name])
+            if name is None:
+                help_menu.addSeparator()
+            else:
+                help_menu.addAction(self.actions_by_name[name])
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         for name in ("add_folder", "index", "tag", "similar_file", None, "semantic", None, "cancel"):
@@ -483,7 +486,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         if chosen is None:
             self.filter_label.setText("")
         else:
-            short = Path(chosen.folder).name or chosen.folder if chosen.folder else chosen.label
+            short = (Path(chosen.folder).name or chosen.folder) if chosen.folder else chosen.label
             self.filter_label.setText(f"Only: {short}", chosen.folder or chosen.label)
         self.filter_label.setVisible(chosen is not None)
         self.clear_filter_button.setVisible(chosen is not None)

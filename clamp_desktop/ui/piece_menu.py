@@ -51,9 +51,15 @@ def add_tag(host, piece: dict, label: str | None = None):
     if not label:
         return None
     job = host.worker.edit_tag("add", piece["id"], "user", label)
-    job.returned.connect(lambda _tags: host.model.refresh_tags())
+    job.returned.connect(lambda _tags: tags_changed(host))
     job.errored.connect(lambda message: host.statusBar().showMessage(message, 10_000))
     return job
+
+
+def tags_changed(host) -> None:
+    host.model.refresh_tags()
+    if host.tags_dock.panel is not None:
+        host.tags_dock.panel.refresh()
 
 
 def _add(menu: QMenu, name: str, text: str, icon_name: str, callback) -> None:
