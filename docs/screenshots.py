@@ -176,6 +176,7 @@ def main() -> int:
     settle(app)
     grab(window, "problems")
 
+    settings.set("library/workers", 0)      # as a user has it ("Automatic")
     dialog = window.show_settings()
     settle(app)
     grab(dialog, "settings")

@@ -37,6 +37,8 @@ def editor_for(option: Option) -> QWidget:
 def _chooser(option: Option) -> QComboBox:
     """A list of choices in words (the stored value is each item's data); suggestions also take typing."""
     box = QComboBox(editable=option.suggestions is not None)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(32)      # long model descriptions must not widen the dialog
     if option.suggestions is not None:
         pairs = option.suggestions()
         box.lineEdit().setPlaceholderText("or type a model name or checkpoint folder")
