@@ -10,7 +10,7 @@ import csv
 import json
 from types import SimpleNamespace
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 from test_ui_main_window import JOB_S, finish, rows, select_row, settings, window  # noqa: F401 (fixtures)
@@ -170,6 +170,10 @@ def test_help_shows_the_user_guide_and_the_search_syntax(qtbot, window):
     first_heading = next(line for line in doc_text("search.md").splitlines() if line.startswith("# "))
     assert first_heading[2:].strip() in page.browser.toPlainText()
     assert doc_text("user-guide.md").startswith("# clamp-desktop user guide")
+    page.follow(QUrl("user-guide.md#choosing-a-model"))       # a link between the pages, to a heading
+    assert page.name == "user-guide.md" and page.browser.textCursor().block().text() == "Choosing a model"
+    page.follow(QUrl("#using-the-window"))
+    assert page.browser.textCursor().block().text() == "Using the window"
 
 
 # --- problems and settings ----------------------------------------------------------------------
