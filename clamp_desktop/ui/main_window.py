@@ -409,7 +409,10 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         selected_id = self.selected["id"] if self.selected else None
         self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched) for h in hits], scored=True)
         self.table.show_scores(True)
-        self.results_label.setText(semantic_caption(text, len(hits), result))
+        from ..engine.search import WORDS_LABEL
+
+        words = sum(WORDS_LABEL in h.matched for h in hits)      # within the sidebar's folder, if one is chosen
+        self.results_label.setText(semantic_caption(text, len(hits), words, result))
         self._reselect(selected_id)
 
     def _semantic_failed(self, job, message: str) -> None:

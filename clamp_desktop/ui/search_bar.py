@@ -20,9 +20,11 @@ DEBOUNCE_MS = 250
 BACK_TO_FILTER = '<a href="filter">back to the filter</a>'
 
 
-def semantic_caption(text: str, shown: int, result) -> str:
-    """The results line of a described search (rich text): the mode switch is said, not silent."""
-    words = min(getattr(result, "word_matches", 0), shown)
+def semantic_caption(text: str, shown: int, words: int, result) -> str:
+    """The results line of a described search (rich text): the mode switch is said, not silent.
+
+    ``words`` of the ``shown`` pieces lead because they match the words (``search(words_first=True)``).
+    """
     ranked = plural(shown - words, "piece")
     if words:
         what = (f"{plural(words, 'piece')} matching your words first, then {ranked} closest by CLaMP"
