@@ -8,6 +8,7 @@ new data folder ships without editing a list.
 """
 
 from setuptools import find_namespace_packages, setup
+from setuptools.command.build_py import build_py
 
 NOT_PACKAGES = ["*.__pycache__", "__pycache__"]
 
@@ -24,8 +25,17 @@ def mapped_packages(package: str, folder: str) -> list[str]:
     return [package] + [f"{package}.{name}" for name in importable]
 
 
+class BuildPy(build_py):
+    """docs/ ships only its Markdown pages (package-data), not the screenshot scripts beside them."""
+
+    def find_package_modules(self, package, package_dir):
+        return [] if package == "clamp_desktop.docs" else super().find_package_modules(package, package_dir)
+
+
 setup(
+    cmdclass={"build_py": BuildPy},
     packages=find_namespace_packages(include=["clamp_desktop", "clamp_desktop.*"], exclude=NOT_PACKAGES)
     + mapped_packages("clamp_desktop.resources", "resources")
     + mapped_packages("clamp_desktop.db", "db")
+    + ["clamp_desktop.docs"]     # only its two pages for Help (package-data); not its folders
 )

@@ -128,6 +128,7 @@ def main() -> int:
     settings.set("model/name", args.model or default_or_random_model(home))
     settings.set("model/device", "cpu")
     settings.set("first_run/done", True)
+    settings.set("library/workers", 1)      # a busy machine times conversions out when two run side by side
     window = MainWindow(settings)
     window.resize(1500, 900)
     window.show()
@@ -175,6 +176,7 @@ def main() -> int:
     settle(app)
     grab(window, "problems")
 
+    settings.set("library/workers", 0)      # as a user has it ("Automatic")
     dialog = window.show_settings()
     settle(app)
     grab(dialog, "settings")

@@ -102,7 +102,7 @@ def test_removed_file_brought_back_keeps_what_the_user_made(indexed, tiny_checkp
 
 
 def test_edits_show_in_search_facets_and_export(indexed):
-    from clamp_desktop.cli.search_commands import export_rows
+    from clamp_desktop.engine.export import export_rows
 
     db, folder = indexed
     with Library(db) as library:

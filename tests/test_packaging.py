@@ -37,7 +37,7 @@ MIME_NS = "{http://www.freedesktop.org/standards/shared-mime-info}"
 
 # Copied to build the wheel; everything else in the tree (venvs, build
 # outputs, .git) stays behind.
-SOURCE_PARTS = ("clamp_desktop", "resources", "db", "pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
+SOURCE_PARTS = ("clamp_desktop", "resources", "db", "docs", "pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
 
 
 def source_files(folder: Path) -> set[str]:
@@ -92,6 +92,11 @@ def test_the_wheel_carries_every_file_of_the_package(wheel):
     assert "cli/__init__.py" in files
     missing = files - wheel_files(wheel, "clamp_desktop/")
     assert not missing, f"not in the wheel: {sorted(missing)}"
+
+
+def test_the_wheel_carries_the_pages_help_shows(wheel):
+    assert wheel_files(wheel, "clamp_desktop/docs/") >= {"user-guide.md", "search.md"}
+    assert not [n for n in wheel.namelist() if n.startswith("clamp_desktop/docs/") and not n.endswith(".md")]
 
 
 def test_the_wheel_has_no_tests_or_bytecode(wheel):

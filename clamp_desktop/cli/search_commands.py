@@ -6,13 +6,12 @@ documented field by field in docs/cli-json.md.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 
 import click
 
+from ..engine.export import export_text
+from ..engine.export import fact_values as _fact_values
 from ..engine.models import model_loader, model_name
 from ..errors import ClampDesktopError
 from ..store import Library
@@ -21,22 +20,6 @@ from .library_commands import library_path
 from .results import show_results
 
 verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show piece ids and full paths.")
-
-# Facts read from the score (docs/cli-json.md, "facts").
-FACT_FIELDS = ("composer_raw", "era", "mode", "key_source", "ensemble", "voices", "language", "has_lyrics",
-               "has_chords", "tempo_class")
-EXPORT_FIELDS = ("id", "path", "tune", "title", "subtitle", "composer", "lyricist", "arranger", "work",
-                 "movement", "genre", "origin", "key", "meter", "tempo", "parts", "instruments",
-                 "measures", "duration_s", "format", *FACT_FIELDS)
-# What the user made (docs/cli-json.md, "export"): lists are "; "-joined in CSV.
-USER_FIELDS = ("notes", "rating", "favourite", "collections", "edited")
-
-
-def _fact_values(piece: dict) -> dict:
-    facts = {name: piece.get(name) for name in FACT_FIELDS}
-    for flag in ("has_lyrics", "has_chords"):
-        facts[flag] = None if facts[flag] is None else bool(facts[flag])
-    return facts
 
 
 # --- shaping results --------------------------------------------------------------
@@ -288,42 +271,6 @@ def classify(file, labels, template, model, device, as_json):
         click.echo(f"{prob * 100:6.2f}%  cos {cos:+.4f}  {label}")
 
 
-def export_rows(library) -> list[dict]:
-    """Every readable piece with its metadata and visible tags (the export format)."""
-    from ..engine import browse, collections, organise
-
-    pieces = library.pieces()
-    ids = [p["id"] for p in pieces]
-    facts = browse.key_and_meter(library, ids)
-    tags = browse.visible_tags(library, None)
-    marks, edited, held_by = organise.marks(library), organise.edited_map(library, ids), collections.collections_of(library, ids)
-    rows = []
-    for piece in pieces:
-        row = {name: piece.get(name) for name in EXPORT_FIELDS}
-        row.update(_fact_values(piece))
-        row["key"], row["meter"] = facts.get(piece["id"], (None, None))
-        mark = marks.get(piece["id"], {})
-        row.update(notes=piece.get("notes"), rating=mark.get("rating"), favourite=mark.get("favourite", False),
-                   collections=held_by.get(piece["id"], []), edited=sorted(edited.get(piece["id"], ())))
-        row["tags"] = tags.get(piece["id"], {})
-        rows.append(row)
-    return rows
-
-
-def _csv_text(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, *USER_FIELDS, "tags"], lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        flat = dict(row)
-        flat["instruments"] = "; ".join(row["instruments"] or []) if isinstance(row["instruments"], list) \
-            else row["instruments"]
-        flat["tags"] = "; ".join(f"{v}={label}" for v, labels in row["tags"].items() for label in labels)
-        flat["collections"], flat["edited"] = "; ".join(row["collections"]), "; ".join(row["edited"])
-        writer.writerow(flat)
-    return out.getvalue()
-
-
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here instead of to stdout.")
@@ -334,10 +281,9 @@ def export(fmt, out, db_path):
     Example: clamp-desktop export --format csv --out library.csv
     """
     with Library(library_path(db_path), readonly=True) as library:
-        rows = export_rows(library)
-    text = _csv_text(rows) if fmt == "csv" else json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+        text, count = export_text(library, fmt)
     if out:
         Path(out).write_text(text, encoding="utf-8", newline="")
-        click.echo(f"exported {len(rows)} pieces to {out}", err=True)
+        click.echo(f"exported {count} pieces to {out}", err=True)
     else:
         click.echo(text, nl=False)

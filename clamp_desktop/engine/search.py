@@ -58,6 +58,8 @@ class SearchResult:
     ignored: list[str] = field(default_factory=list)   # filters that could not be read
     hint: str | None = None      # e.g. an English-only model asked in another language
     unanswerable: bool = False   # similar: no such piece, or it has no vector (the CLI exits 1), not an empty page
+    word_matches: int = 0        # ranked first: pieces whose details hold every word (``words_first``)
+    source: dict | None = None   # similar to a file: the library piece that file is, when it is one
 
 
 class _QueryVectors:
@@ -131,11 +133,14 @@ query_vectors = _QueryVectors(QUERY_CACHE_SIZE)
 
 
 def search(library, text: str, model_name: str, load_model: Callable, *, top: int = 20,
-           offset: int = 0, semantic: bool = True, hybrid: bool = True) -> SearchResult:
+           offset: int = 0, semantic: bool = True, hybrid: bool = True, words_first: bool = False) -> SearchResult:
     """One page of results for a query (syntax in ``engine.filters``), best first.
 
     ``hybrid`` fuses the model's ranking with what the free text names
     (``engine.understand``, ``engine.hybrid``); without it the model alone ranks.
+    ``words_first`` (hybrid only) puts the pieces the keyword filter of the same
+    text lists (every free word starts a word of their details) before the rest,
+    so describing what was just filtered keeps those hits on top.
     """
     top, offset = max(int(top), 0), max(int(offset), 0)
     if not queries.has_pieces(library):
@@ -143,7 +148,8 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
     vocabularies, _ = load_vocabularies()
     query = parse_query(text, vocabularies)
     ranked = semantic and bool(query.text)
-    selection = select(library, query, thresholds(vocabularies, library), free_text_as_keywords=not ranked)
+    limits = thresholds(vocabularies, library)
+    selection = select(library, query, limits, free_text_as_keywords=not ranked)
     selection = without_hidden(library, query, selection)
     if not ranked:
         return _listing(library, selection, top, offset)
@@ -153,7 +159,10 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
                                    "with this model first.", selection.ignored)
     vector = query_vectors.get(model_name, query.text, load_model)
     if hybrid:
-        result = rank_hybrid(library, index, vector, understand(library, query.text), selection, top, offset)
+        first = select(library, query, limits, free_text_as_keywords=True).allowed_ids(library) \
+            if words_first else None
+        result = rank_hybrid(library, index, vector, understand(library, query.text), selection, top, offset,
+                             first)
     else:
         result = rank(library, index, vector, selection, top, offset)
     result.hint = query_language_hint(query.text, model_name)
@@ -183,17 +192,42 @@ def rank(library, index, query_vector: np.ndarray, selection: Selection, top: in
 
 
 def rank_hybrid(library, index, query_vector: np.ndarray, understood: Understanding, selection: Selection,
-                top: int, offset: int) -> SearchResult:
-    """The page ``offset:offset+top`` of the selected pieces in the hybrid order (``engine.hybrid``)."""
+                top: int, offset: int, first: list[int] | None = None) -> SearchResult:
+    """The page ``offset:offset+top`` of the selected pieces in the hybrid order (``engine.hybrid``).
+
+    The ``first`` pieces (those with a vector) lead, in that order among themselves.
+    """
     allowed = selection.allowed_ids(library)
     order, cosines, labels, candidates = hybrid_ranking(library, index, query_vector, understood,
                                                         selection.clauses, allowed)
+    leading = _leading(index, query_vector, order, cosines, first, allowed) if first else []
+    if leading:
+        chosen = set(leading)
+        order = leading + [pid for pid in order if pid not in chosen]
+        for pid in leading:
+            labels[pid] = [WORDS_LABEL, *labels.get(pid, ())]
     if not order:
         return _nothing_ranked(selection, allowed)
     ids = order[offset:offset + top]
     pieces = {p["id"]: p for p in library.pieces(ids)}
     hits = [Hit(pieces[pid], cosines[pid], None, tuple(labels.get(pid, ()))) for pid in ids if pid in pieces]
-    return SearchResult(hits, max(candidates, len(order)), None, selection.ignored)
+    return SearchResult(hits, max(candidates, len(order)), None, selection.ignored, word_matches=len(leading))
+
+
+WORDS_LABEL = "your words"      # what a piece listed first by ``words_first`` meets
+
+
+def _leading(index, query_vector, order: list[int], cosines: dict[int, float], first: list[int],
+             allowed) -> list[int]:
+    """``first`` (within ``allowed``, with a vector) in the hybrid order; those beyond its pool by cosine."""
+    wanted = set(first) if allowed is None else set(first) & set(allowed)
+    missing = sorted(wanted - set(cosines))
+    if missing:
+        beyond = index.ranking(query_vector, len(missing), missing)
+        cosines.update({int(pid): float(cos) for pid, cos in zip(beyond.ids, beyond.cosines)})
+    ranked = [pid for pid in order if pid in wanted]
+    seen = set(ranked)
+    return ranked + sorted((pid for pid in wanted - seen if pid in cosines), key=lambda pid: -cosines[pid])
 
 
 def _nothing_ranked(selection: Selection, allowed) -> SearchResult:

@@ -42,13 +42,21 @@ def similar_to_file(library, path: str | Path, model_name: str, load_model: Call
                     top: int = 10, filters: str = "", offset: int = 0) -> SearchResult:
     """The library pieces closest to a score file from anywhere (a copy of it in the library left out).
 
+    A file the library already holds (same content) is ranked by its stored
+    vector, as ``similar_to_piece`` does, and the result names it (``source``).
     Raises ConversionError (one line) when the file cannot be read as a score.
     """
-    text = model_input(path, model_reads(model_name)).text   # what this model reads of the file
     index = index_for(library, model_name)
+    copies = queries.ids_with_hash(library, file_hash(str(path)))
+    known = next((pid for pid in copies if index.vector(int(pid)) is not None), None)
+    if known is not None:
+        result = similar_to_piece(library, known, model_name, top=top, filters=filters, offset=offset)
+        result.source = library.piece(int(known))
+        return result
+    text = model_input(path, model_reads(model_name)).text   # what this model reads of the file
     if not len(index):
         return SearchResult([], 0, f"No piece has a vector from {model_name} yet; index the library "
                                    "with this model first.", unanswerable=True)
     vector = normalize(load_model().encode_music([text]))[0]
-    selection = selection_for(library, filters).excluding(queries.ids_with_hash(library, file_hash(str(path))))
+    selection = selection_for(library, filters).excluding(copies)
     return rank(library, index, vector, selection, top, offset)

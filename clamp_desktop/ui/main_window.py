@@ -9,25 +9,32 @@ panels build when first shown, and the model loads in the worker afterwards.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMainWindow,
-    QMessageBox, QProgressDialog, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget,
+    QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog,
+    QSplitter, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..ingest.musicxml import MUSICXML_SUFFIXES
+from ..wording import plural, without_mnemonic
 from ..worker import Worker
 from .about import show_about
+from .elided_label import ElidedLabel
+from .help import show_help
 from .icons import app_icon, icon
 from .lazy import LazyDock
-from .piece_model import COLUMN, COLUMNS, PieceRole, PieceTableModel, Row
+from .library_export import choose_and_export, export_library
+from .library_table import LibraryTable
+from .piece_menu import piece_menu
+from .piece_model import COLUMN, PieceRole, PieceTableModel, Row
 from .problems import ProblemsPanel
 from .query_notes import query_notes
 from .reader import LibraryReader
 from .score_viewer import ScoreViewer
-from .search_bar import KEYWORD, SEMANTIC, SearchBar
+from .search_bar import KEYWORD, SEMANTIC, SearchBar, semantic_caption
 from .settings import Settings, WindowState
 from .settings_dialog import SettingsDialog
 from .share import LibrarySharing
@@ -43,6 +50,7 @@ from .watcher import FolderWatcher
 
 REFRESH_MS = 1000           # the table is re-read at most this often while the library changes
 ALL_ROWS = 10_000_000
+FILTER_LABEL_WIDTH = 200    # the "Only: …" label never widens the middle (the sidebar kept its width)
 
 
 def tags_caption(tags: dict[str, list[str]]) -> str:
@@ -62,6 +70,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.query_mode = KEYWORD
+        self.closed_cleanly = False     # set on close: threads joined, library closed (the process may just end)
         self.last_semantic = None
         self.selected: dict | None = None
         self._open_library()
@@ -91,12 +100,14 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.worker.modelReady.connect(self._model_ready)
         self.reader.changed.connect(self._library_changed)
 
-    def _close_library(self) -> None:
+    def _close_library(self) -> bool:
+        """Stop watching, end the worker's threads (jobs cancelled) and close the library; True when all ended."""
         self.watcher.stop()
-        self.worker.shutdown()
+        ended = self.worker.shutdown()
         self.reader.close()
         for thing in (self.watcher, self.worker, self.reader, self.thumbnails):
             thing.deleteLater()
+        return ended
 
     # --- building ----------------------------------------------------------------------
 
@@ -104,41 +115,24 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.search_bar = SearchBar()
         self.search_bar.keywordSearch.connect(self.keyword_search)
         self.search_bar.semanticSearch.connect(self.semantic_search)
-        self.filter_label = QLabel()
+        self.filter_label = ElidedLabel(width=FILTER_LABEL_WIDTH)
         self.clear_filter_button = QToolButton(text="Show all", toolTip="Clear the sidebar filter")
         self.clear_filter_button.clicked.connect(lambda: self.sidebar.clear_filter())
-        self.results_label = QLabel()
-        self.results_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.results_label = QLabel(wordWrap=True)     # wraps rather than widening the window's middle
+        self.results_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.results_label.linkActivated.connect(lambda _link: self.search_bar.run_keyword())
         info = QHBoxLayout()
         info.addWidget(self.results_label, 1)
-        info.addWidget(self.filter_label)
+        info.addWidget(self.filter_label, 0)
         info.addWidget(self.clear_filter_button)
         self.model = PieceTableModel(self.thumbnails, self._extras, self)
-        self.table = QTableView()
-        self.table.setObjectName("libraryTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        rows = self.table.verticalHeader()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(round(self.thumbnails.width * 1.42) + 6)
-        header = self.table.horizontalHeader()
-        header.setSectionsMovable(True)
-        header.setSectionsClickable(True)
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        header.sortIndicatorChanged.connect(self._sort)
-        header.setStretchLastSection(False)
-        for number, column in enumerate(COLUMNS):
-            self.table.setColumnWidth(number, column.width)
-        header.setSectionResizeMode(COLUMN["thumbnail"], QHeaderView.ResizeMode.Fixed)
-        self.table.setColumnWidth(COLUMN["thumbnail"], self.thumbnails.width + 8)
+        self.table = LibraryTable(self.model, self.thumbnails.width)
+        self.table.show_scores(False)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort)
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         self.table.doubleClicked.connect(lambda _: self.viewer.setFocus())
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
         self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
         left = QWidget()
         column = QVBoxLayout(left)
@@ -179,6 +173,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         panel = SimilarPanel(self.worker, self.settings.get("similar/count"),
                              self.settings.get("similar/min_cosine"))
         panel.openPiece.connect(self.open_piece)
+        panel.pieceMenuRequested.connect(lambda piece, where: piece_menu(piece, self, panel).exec(where))
         if self.selected is not None:
             QTimer.singleShot(0, lambda: panel.show_for_piece(self.selected))
         return panel
@@ -201,7 +196,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         action.setObjectName(name)
         if shortcut is not None:
             action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
-        action.setStatusTip(tip or text.rstrip("…"))
+        action.setStatusTip(tip or without_mnemonic(text).rstrip("…"))
         action.triggered.connect(slot)
         self.addAction(action)
         self.actions_by_name[name] = action
@@ -230,12 +225,17 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         a("similar", "Show &similar pieces", lambda: self.similar_dock.reveal(), "Ctrl+L", "similar")
         a("tags", "Show &tags", lambda: self.tags_dock.reveal(), "Ctrl+G", "tag")
         a("focus_viewer", "Go to the &score", self.viewer.setFocus, "Ctrl+E", "file")
-        a("about", "&About clamp-desktop", self.show_about, QKeySequence.StandardKey.HelpContents)
+        a("export", "&Export the library…", self.export_dialog, None, "file",
+          "Save every piece with its details and tags as a CSV or JSON file")
+        a("user_guide", "&User guide", lambda: self.show_help("user-guide.md"), QKeySequence.StandardKey.HelpContents,
+          "file")
+        a("search_syntax", "&Search syntax", lambda: self.show_help("search.md"), None, "search")
+        a("about", "&About clamp-desktop", self.show_about, None, "clamp-desktop")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         menus = {
-            "&File": ["add_folder", "similar_file", None, "share", "settings", None, "quit"],
+            "&File": ["add_folder", "similar_file", "export", None, "share", "settings", None, "quit"],
             "&Library": ["index", "reindex", None, "tag", "vocabularies", None, "cancel", "problems"],
             "&Search": ["find", "keyword", "semantic", "clear_search", None, "similar", "tags"],
         }
@@ -258,7 +258,11 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         for dock in (self.sidebar_dock, self.similar_dock, self.tags_dock, self.problems_dock):
             view.addAction(dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.actions_by_name["about"])
+        for name in ("user_guide", "search_syntax", None, "about"):
+            if name is None:
+                help_menu.addSeparator()
+            else:
+                help_menu.addAction(self.actions_by_name[name])
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         for name in ("add_folder", "index", "tag", "similar_file", None, "semantic", None, "cancel"):
@@ -281,7 +285,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1500, 900)
-            self.splitter.setSizes([700, 480])
+            self.splitter.setSizes([720, 440])
             self.resizeDocks([self.sidebar_dock, self.similar_dock], [220, 260], Qt.Orientation.Horizontal)
         if (docks := state.load("window/state")) is not None:
             self.restoreState(docks)
@@ -302,7 +306,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.sharing.stop()
         self.save_window_state()
         self.viewer.playback.shutdown()
-        self._close_library()
+        self.closed_cleanly = self._close_library()
         super().closeEvent(event)
 
     # --- start-up ------------------------------------------------------------------------
@@ -366,6 +370,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.thumbnails.forget_pending()
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         selected_id = self.selected["id"] if self.selected else None
+        self.table.show_scores(False)
         if folder is None:
             note = {}
 
@@ -381,7 +386,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             prefix = folder.rstrip(os.sep) + os.sep
             self.model.show_rows([Row(h.piece) for h in result.hits if h.piece["path"].startswith(prefix)], False)
             message = " — ".join(query_notes(result))
-        what = f"{self.model.total} pieces" if query or folder else f"All {self.model.total} pieces"
+        what = plural(self.model.total, "piece") if query or folder else f"All {plural(self.model.total, 'piece')}"
         self.results_label.setText(what + (f" — {message}" if message else ""))
         self._reselect(selected_id)
 
@@ -389,12 +394,13 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.query_mode = SEMANTIC
         query = self._query(text)
         self.results_label.setText(f"Asking CLaMP for “{text}”…")
-        job = self.worker.search(query, top=self.settings.get("search/page_size"))
+        job = self.worker.search(query, top=self.settings.get("search/page_size"), words_first=True)
         self.last_semantic = job
         job.returned.connect(lambda result: self._semantic_results(job, text, result))
         job.errored.connect(lambda message: self._semantic_failed(job, message))
 
     def _semantic_results(self, job, text: str, result) -> None:
+        """Show the ranking; the piece on show stays (Enter opens nothing by itself)."""
         if job is not self.last_semantic or self.query_mode != SEMANTIC:
             return
         folder = self._folder()
@@ -404,12 +410,14 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             hits = [h for h in hits if h.piece["path"].startswith(folder.rstrip(os.sep) + os.sep)]
         self.thumbnails.forget_pending()
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        selected_id = self.selected["id"] if self.selected else None
         self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched) for h in hits], scored=True)
-        shown = f"{len(hits)} best of {result.total} for “{text}” (cosine · what each piece meets of the query)"
-        notes = query_notes(result)
-        self.results_label.setText(shown + "".join(f" — {n}" for n in notes))
-        if hits:
-            self.table.selectRow(0)
+        self.table.show_scores(True)
+        from ..engine.search import WORDS_LABEL
+
+        words = sum(WORDS_LABEL in h.matched for h in hits)      # within the sidebar's folder, if one is chosen
+        self.results_label.setText(semantic_caption(text, len(hits), words, result))
+        self._reselect(selected_id)
 
     def _semantic_failed(self, job, message: str) -> None:
         if job is self.last_semantic:
@@ -455,7 +463,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             return None
         job = self.worker.rename_composer(old, new)
         job.returned.connect(lambda count: self.statusBar().showMessage(
-            f"{old} is now shown as {new} ({count} piece{'s' if count != 1 else ''})", 10_000))
+            f"{old} is now shown as {new} ({plural(count, 'piece')})", 10_000))
         job.errored.connect(lambda message: self.statusBar().showMessage(message, 10_000))
         return job
 
@@ -481,7 +489,13 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             self.keyword_search(self.search_bar.text())
 
     def _show_filter(self, chosen) -> None:
-        self.filter_label.setText(f"Only: {chosen.label}" if chosen else "")
+        """The sidebar's choice in a few words (a folder by its name; the whole path in the tooltip)."""
+        if chosen is None:
+            self.filter_label.setText("")
+        else:
+            short = (Path(chosen.folder).name or chosen.folder) if chosen.folder else chosen.label
+            self.filter_label.setText(f"Only: {short}", chosen.folder or chosen.label)
+        self.filter_label.setVisible(chosen is not None)
         self.clear_filter_button.setVisible(chosen is not None)
 
     def _scrolled(self, _value: int) -> None:
@@ -538,6 +552,14 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         else:
             self._show_piece(piece)
 
+    def _table_menu(self, position) -> None:
+        piece = self.model.data(self.table.indexAt(position), PieceRole)
+        if piece is not None:
+            piece_menu(piece, self, self.table).exec(self.table.viewport().mapToGlobal(position))
+
+    def find_similar(self, piece: dict) -> None:
+        self.similar_dock.reveal().show_for_piece(piece)
+
     # --- jobs --------------------------------------------------------------------------------------
 
     def choose_folder(self) -> None:
@@ -570,7 +592,8 @@ class MainWindow(ScoreDropTarget, QMainWindow):
     def tag_library(self):
         job = self.worker.tag()
         job.returned.connect(lambda summary: self.statusBar().showMessage(
-            getattr(summary, "message", None) or f"Tagged {summary.pieces} pieces: {summary.visible} tags shown",
+            getattr(summary, "message", None)
+            or f"Tagged {plural(summary.pieces, 'piece')}: {plural(summary.visible, 'tag')} shown",
             10_000))
         job.finished.connect(self.reader.reload_vocabularies)
         return job
@@ -669,6 +692,15 @@ class MainWindow(ScoreDropTarget, QMainWindow):
 
     def similar_to_file(self, path: str) -> None:
         self.similar_dock.reveal().show_for_file(path)
+
+    def export_dialog(self) -> None:
+        choose_and_export(self)
+
+    def export_library(self, path: str, fmt: str | None = None) -> int | None:
+        return export_library(self, path, fmt)
+
+    def show_help(self, page: str):
+        return show_help(self, page)
 
     def show_about(self):
         info = self.worker.model_info

@@ -30,11 +30,11 @@ class Column:
     width: int
 
 
-COLUMNS = (
-    Column("thumbnail", "", 64), Column("title", "Title", 210), Column("composer", "Composer", 150),
-    Column("key", "Key", 80), Column("time_signature", "Meter", 55), Column("ensemble", "Ensemble", 110),
-    Column("parts", "Parts", 45),
-    Column("tags", "Tags", 170), Column("score", "Score", 110),
+COLUMNS = (   # widths that fit Parts, Tags and Score at the default window size (the title stretches)
+    Column("thumbnail", "", 40), Column("title", "Title", 180), Column("composer", "Composer", 120),
+    Column("key", "Key", 72), Column("time_signature", "Meter", 48), Column("ensemble", "Ensemble", 100),
+    Column("parts", "Parts", 40),
+    Column("tags", "Tags", 120), Column("score", "Score", 64),
 )
 COLUMN = {c.key: i for i, c in enumerate(COLUMNS)}
 PieceRole = Qt.ItemDataRole.UserRole + 1
@@ -48,6 +48,13 @@ def score_text(cosine: float | None, probability: float | None, matched: tuple[s
     if matched:
         return f"{cosine:.3f} · {', '.join(matched)}"
     return f"{cosine:.3f}" if probability is None else f"{cosine:.3f} · {probability:.1%}"
+
+
+def score_cell(cosine: float | None, matched: tuple[str, ...] = ()) -> str:
+    """The Score column, kept narrow: the cosine, ✓ when the piece meets what the query names."""
+    if cosine is None:
+        return ""
+    return f"{cosine:.3f} ✓" if matched else f"{cosine:.3f}"
 
 
 def _sort_key(value):
@@ -156,6 +163,9 @@ class PieceTableModel(QAbstractTableModel):
             return row.piece
         if role == Qt.ItemDataRole.DecorationRole and key == "thumbnail" and self.thumbnails is not None:
             return self.thumbnails.pixmap(row.piece)
+        if role == Qt.ItemDataRole.ToolTipRole and key == "score" and row.cosine is not None:
+            return "cosine · what the piece meets of the query: " + score_text(row.cosine, row.probability,
+                                                                                row.matched)
         if role == Qt.ItemDataRole.ToolTipRole and key in ("title", "thumbnail"):
             return row.piece.get("path")
         if role == Qt.ItemDataRole.ToolTipRole and key == "key" and row.piece.get("key_source") == "estimated":
@@ -167,7 +177,7 @@ class PieceTableModel(QAbstractTableModel):
         if key == "thumbnail":
             return None
         if key == "score":
-            return score_text(row.cosine, row.probability, row.matched)
+            return score_cell(row.cosine, row.matched)
         value = self._extra(index.row(), key) if key in EXTRAS else row.piece.get(key)
         return "" if value is None else str(value)
 

@@ -7,13 +7,32 @@ search: the text is ranked against every piece by the model).
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
+from ..wording import plural
 from .icons import icon
 
 KEYWORD, SEMANTIC = "keyword", "semantic"
 DEBOUNCE_MS = 250
+BACK_TO_FILTER = '<a href="filter">back to the filter</a>'
+
+
+def semantic_caption(text: str, shown: int, words: int, result) -> str:
+    """The results line of a described search (rich text): the mode switch is said, not silent.
+
+    ``words`` of the ``shown`` pieces lead because they match the words (``search(words_first=True)``).
+    """
+    ranked = plural(shown - words, "piece")
+    if words:
+        what = (f"{plural(words, 'piece')} matching your words first, then {ranked} closest by CLaMP"
+                f" (of {result.total:,})")
+    else:
+        what = f"{plural(shown, 'piece')} closest by CLaMP (of {result.total:,}; cosine · what each meets)"
+    notes = "".join(f" — {escape(n)}" for n in (result.message, result.hint) if n)
+    return f"<b>Described</b> “{escape(text)}”: {what}{notes} · {BACK_TO_FILTER}"
 
 
 class SearchBar(QWidget):

@@ -7,6 +7,7 @@ holds what the user chose, ``window-state.ini`` how the windows were left.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,20 @@ class Option:
     maximum: float = 1_000_000
     page: str = "General"          # the settings dialog's tab; "" keeps it off the dialog
     file_filter: str = ""          # a file path, chosen with a file dialog showing these files
+    special: str = ""              # what the minimum of a number means, shown in its place ("Automatic")
+    choice_names: tuple = ()       # the choices as shown, in the order of ``choices``
+    suggestions: Callable[[], list[tuple[str, str]]] | None = None   # (value, shown) offered; others typed
+
+
+def model_suggestions() -> list[tuple[str, str]]:
+    """The models the app knows (``clamp-desktop model list``), the bundled one first as the empty value."""
+    from ..model.registry import default_model_name, list_models
+
+    shown = [("", f"The bundled model ({default_model_name()})")]
+    for entry in list_models():
+        size = f", {entry.download_size / 1e9:.1f} GB download" if entry.download_size else ""
+        shown.append((entry.name, f"{entry.name}: {entry.description} ({entry.languages}{size})"))
+    return shown
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -36,30 +51,40 @@ OPTIONS: tuple[Option, ...] = (
            "The SQLite file of the library (empty: the default location).", page="Library"),
     Option("library/musicxml_only", bool, False, "Index MusicXML files only",
            "Skip ABC, Humdrum, MEI and MIDI files when indexing.", page="Library"),
-    Option("library/workers", int, 0, "Converter processes",
-           "Processes that read scores while indexing (0: as many as the machine has cores).",
-           maximum=64, page="Library"),
+    Option("library/workers", int, 0, "Files read at once while indexing",
+           "How many score files are converted side by side. Automatic: as many as the computer has cores; "
+           "fewer leaves more of the computer to other work.", maximum=64, page="Library", special="Automatic"),
     Option("watch/enabled", bool, True, "Watch library folders",
            "Index new and changed files as they appear.", page="Library"),
     Option("watch/delay_s", float, 3.0, "Wait after a change (seconds)",
            "Changes are gathered this long before indexing starts.", minimum=0.2, maximum=600, page="Library"),
     Option("model/name", str, "", "Model",
-           "A model name or checkpoint folder (empty: the bundled model). clamp3-c2 (CLaMP 3, about "
-           "2.5 GB download) reads scores and MIDI whole and understands queries in about 100 languages; "
-           "the CLaMP v1 models and the bundled one understand English.", page="Model"),
+           "The model that reads the scores and your descriptions (or a checkpoint folder of your own). "
+           "clamp3-c2 (CLaMP 3, about 2.5 GB download) reads scores and MIDI whole and understands queries "
+           "in about 100 languages; the CLaMP v1 models and the bundled one understand English. A model "
+           "that is not on this computer yet is downloaded, then the library is read again with it.",
+           page="Model", suggestions=model_suggestions),
     Option("model/whole_pieces", bool, False, "Read whole pieces",
            "Published CLaMP models read only a piece's first 512 (or 1024) bar patches, as they were "
            "trained; with this on they read long pieces whole, in segments, and the library is "
            "encoded again. The bundled model always reads whole pieces.", page="Model"),
-    Option("model/device", str, "auto", "Device",
-           "Where the model runs; auto takes a GPU when there is one.", choices=DEVICES, page="Model"),
-    Option("search/page_size", int, 100, "Results per search", minimum=10, maximum=10_000, page="Search"),
-    Option("search/min_cosine", float, -1.0, "Hide search results below cosine",
-           "Semantic results whose cosine is lower are not shown.", minimum=-1, maximum=1, page="Search"),
+    Option("model/device", str, "auto", "Run the model on",
+           "The graphics card is much faster when there is one.", choices=DEVICES, page="Model",
+           choice_names=("Automatic (the graphics card when there is one)", "The processor (CPU)",
+                         "An NVIDIA graphics card (CUDA)", "An Apple graphics chip (MPS)")),
+    Option("search/page_size", int, 100, "Pieces listed per described search", minimum=10, maximum=10_000,
+           page="Search"),
+    Option("search/min_cosine", float, -1.0, "Hide described results weaker than",
+           "How closely a piece must match a description (the cosine, from -1 to 1; around 0.2 is a fair "
+           "match with the bundled model) to be listed. Show all: no piece is hidden.",
+           minimum=-1, maximum=1, page="Search", special="Show all"),
     Option("similar/count", int, 10, "Similar pieces shown", minimum=1, maximum=100, page="Search"),
-    Option("similar/min_cosine", float, -1.0, "Hide similar pieces below cosine",
-           minimum=-1, maximum=1, page="Search"),
-    Option("viewer/thumbnail_width", int, 52, "Thumbnail width (pixels)", minimum=32, maximum=256, page="Viewer"),
+    Option("similar/min_cosine", float, -1.0, "Hide similar pieces weaker than",
+           "How alike two pieces must be (the cosine, from -1 to 1) to be listed. Show all: no piece is hidden.",
+           minimum=-1, maximum=1, page="Search", special="Show all"),
+    Option("viewer/thumbnail_width", int, 28, "Page thumbnails in the list (width in pixels)",
+           "A small picture of each piece's first page; 0 shows none and fits the most pieces on screen. "
+           "Takes effect when the app starts next.", minimum=0, maximum=256, page="Viewer"),
     Option("sound/soundfont", str, "", "SoundFont",
            "An .sf2 or .sf3 file for playback (empty: the downloaded one, else the system's).", page="Sound",
            file_filter="SoundFonts (*.sf2 *.sf3)"),

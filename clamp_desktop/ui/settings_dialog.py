@@ -15,14 +15,16 @@ from .settings import OPTIONS, Option, Settings
 def editor_for(option: Option) -> QWidget:
     if option.type is bool:
         return QCheckBox()
-    if option.choices:
-        box = QComboBox()
-        box.addItems(list(option.choices))
-        return box
+    if option.choices or option.suggestions:
+        return _chooser(option)
     if option.type is int:
-        return QSpinBox(minimum=int(option.minimum), maximum=int(option.maximum))
+        box = QSpinBox(minimum=int(option.minimum), maximum=int(option.maximum))
+        box.setSpecialValueText(option.special)
+        return box
     if option.type is float:
-        return QDoubleSpinBox(minimum=option.minimum, maximum=option.maximum, decimals=2, singleStep=0.05)
+        box = QDoubleSpinBox(minimum=option.minimum, maximum=option.maximum, decimals=2, singleStep=0.05)
+        box.setSpecialValueText(option.special)
+        return box
     editor = QLineEdit()
     if option.file_filter:
         browse = editor.addAction(editor.style().standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon),
@@ -30,6 +32,21 @@ def editor_for(option: Option) -> QWidget:
         browse.setToolTip("Choose a file…")
         browse.triggered.connect(lambda: _choose_file(editor, option))
     return editor
+
+
+def _chooser(option: Option) -> QComboBox:
+    """A list of choices in words (the stored value is each item's data); suggestions also take typing."""
+    box = QComboBox(editable=option.suggestions is not None)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(32)      # long model descriptions must not widen the dialog
+    if option.suggestions is not None:
+        pairs = option.suggestions()
+        box.lineEdit().setPlaceholderText("or type a model name or checkpoint folder")
+    else:
+        pairs = list(zip(option.choices, option.choice_names or option.choices))
+    for value, shown in pairs:
+        box.addItem(shown, value)
+    return box
 
 
 def _choose_file(editor: QLineEdit, option: Option) -> None:
@@ -42,7 +59,8 @@ def editor_value(editor: QWidget):
     if isinstance(editor, QCheckBox):
         return editor.isChecked()
     if isinstance(editor, QComboBox):
-        return editor.currentText()
+        index = editor.findText(editor.currentText())
+        return editor.itemData(index) if index >= 0 else editor.currentText().strip()
     if isinstance(editor, (QSpinBox, QDoubleSpinBox)):
         return editor.value()
     return editor.text().strip()
@@ -52,7 +70,11 @@ def set_editor_value(editor: QWidget, value) -> None:
     if isinstance(editor, QCheckBox):
         editor.setChecked(bool(value))
     elif isinstance(editor, QComboBox):
-        editor.setCurrentText(str(value))
+        index = editor.findData(value)
+        if index >= 0:
+            editor.setCurrentIndex(index)
+        else:
+            editor.setEditText(str(value))
     elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
         editor.setValue(value)
     else:

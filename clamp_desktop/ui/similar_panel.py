@@ -1,20 +1,24 @@
 """Similar pieces: the nearest pieces to the selected one, or to a score file from outside.
 
-Click a result to open it.  "Find similar to a file…" or dropping a MusicXML
-file here (or on the window) ranks the library against that file.
+A list of title — composer with the cosine; double-click (or Enter) opens a
+result.  "Find similar to a file…" or dropping a score file here (or on the
+window) ranks the library against that file; a file the library already holds
+is recognised and ranked by its stored vector.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+    QWidget,
 )
 
 from ..engine.render import VEROVIO_SUFFIXES
 from .icons import icon
+from ..wording import plural
 from .piece_model import score_text
 
 PieceRole = Qt.ItemDataRole.UserRole + 1
@@ -47,8 +51,31 @@ class ScoreDropTarget:
             self.score_dropped(path)
 
 
+def similar_list() -> QTreeWidget:
+    """Two columns: the piece (title — composer, cut with "…"), the cosine (right-aligned, always shown)."""
+    results = QTreeWidget()
+    results.setColumnCount(2)
+    results.setHeaderLabels(["Piece", "Cosine"])
+    results.setRootIsDecorated(False)
+    results.setAlternatingRowColors(True)
+    results.setUniformRowHeights(True)
+    results.setTextElideMode(Qt.TextElideMode.ElideRight)
+    header = results.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+    return results
+
+
+def piece_caption(piece: dict) -> str:
+    """Title — composer (the file's name when the piece has no title)."""
+    title = piece.get("title") or Path(piece["path"]).name
+    return f"{title} — {piece['composer']}" if piece.get("composer") else title
+
+
 class SimilarPanel(ScoreDropTarget, QWidget):
     openPiece = Signal(dict)
+    pieceMenuRequested = Signal(dict, QPoint)     # a listed piece was right-clicked (global position)
 
     def __init__(self, worker, count: int = 10, min_cosine: float = -1.0, parent=None):
         super().__init__(parent)
@@ -58,10 +85,10 @@ class SimilarPanel(ScoreDropTarget, QWidget):
         self.source: str | None = None     # what the list is similar to
         self._job = None
         self.heading = QLabel("Select a piece to see the pieces most like it.", wordWrap=True)
-        self.results = QListWidget()
-        self.results.setAlternatingRowColors(True)
+        self.results = similar_list()
         self.results.itemActivated.connect(self._open)
-        self.results.itemClicked.connect(self._open)
+        self.results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.results.customContextMenuRequested.connect(self._menu)
         self.file_button = QPushButton(icon("open"), "Find similar to a file…")
         self.file_button.clicked.connect(self.choose_file)
         buttons = QHBoxLayout()
@@ -74,6 +101,10 @@ class SimilarPanel(ScoreDropTarget, QWidget):
         self.setAcceptDrops(True)
 
     # --- asking -----------------------------------------------------------------------
+
+    def listed(self) -> list[dict]:
+        """The pieces listed, in order."""
+        return [self.results.topLevelItem(i).data(0, PieceRole) for i in range(self.results.topLevelItemCount())]
 
     def show_for_piece(self, piece: dict | None) -> None:
         if piece is None:
@@ -106,25 +137,34 @@ class SimilarPanel(ScoreDropTarget, QWidget):
         self.results.clear()
         hits = [h for h in result.hits if h.cosine >= self.min_cosine]
         for hit in hits:
-            piece = hit.piece
-            who = f" — {piece['composer']}" if piece.get("composer") else ""
-            item = QListWidgetItem(f"{piece.get('title') or Path(piece['path']).name}{who}")
-            item.setData(PieceRole, piece)
-            item.setToolTip(f"{piece['path']}\ncosine · probability: {score_text(hit.cosine, hit.probability)}")
-            item.setText(f"{item.text()}    {hit.cosine:.3f}")
-            self.results.addItem(item)
+            item = QTreeWidgetItem([piece_caption(hit.piece), f"{hit.cosine:.3f}"])
+            item.setData(0, PieceRole, hit.piece)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            tip = f"{piece_caption(hit.piece)}\n{hit.piece['path']}\ncosine · probability: " \
+                  f"{score_text(hit.cosine, hit.probability)}\nDouble-click to open"
+            item.setToolTip(0, tip)
+            item.setToolTip(1, tip)
+            self.results.addTopLevelItem(item)
+        if result.source is not None:
+            heading = f"Most like “{piece_caption(result.source)}” (this file is in the library)"
         note = f" ({result.message})" if getattr(result, "message", None) else ""
-        self.heading.setText(f"{heading}: {len(hits)} pieces{note}" if hits else f"{heading}: nothing found{note}")
+        self.heading.setText(f"{heading}: {plural(len(hits), 'piece')}{note}" if hits
+                             else f"{heading}: nothing found{note}")
 
     def _failed(self, job, message: str) -> None:
         if job is self._job:
             self.results.clear()
             self.heading.setText(message)
 
-    def _open(self, item: QListWidgetItem) -> None:
-        piece = item.data(PieceRole)
+    def _open(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        piece = item.data(0, PieceRole)
         if piece:
             self.openPiece.emit(piece)
+
+    def _menu(self, position: QPoint) -> None:
+        item = self.results.itemAt(position)
+        if item is not None:
+            self.pieceMenuRequested.emit(item.data(0, PieceRole), self.results.viewport().mapToGlobal(position))
 
     # --- drag and drop ------------------------------------------------------------------
 

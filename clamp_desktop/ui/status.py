@@ -6,9 +6,12 @@ import time
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+from ..wording import plural
+from .elided_label import ElidedLabel
 from .icons import icon
 
 REFRESH_S = 0.1          # the bar is repainted at most this often
+LABEL_WIDTH = 380        # fixed, so the bar and the cancel button stay put as the text changes
 
 
 def progress_text(label: str, progress) -> str:
@@ -26,7 +29,7 @@ def index_message(summary) -> str:
             f"{summary.failed} failed, {summary.repaired} repaired, {summary.encoded} encoded")
     still = getattr(summary, "still_failing", 0)
     if still:
-        text += f" · {still} file{'s' if still != 1 else ''} in the library not converted (see Problems)"
+        text += f" · {plural(still, 'file')} in the library not converted (see Problems)"
     return text
 
 
@@ -41,7 +44,8 @@ class JobIndicator(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.label = QLabel()
+        self.label = ElidedLabel(width=LABEL_WIDTH)
+        self.label.setFixedWidth(LABEL_WIDTH)
         self.bar = QProgressBar(maximumWidth=180, textVisible=False)
         self.cancel_button = QToolButton(toolTip="Cancel this job")
         self.cancel_button.setIcon(icon("cancel"))
@@ -85,6 +89,7 @@ class JobIndicator(QWidget):
 
     def _idle(self) -> None:
         self.label.clear()
+        self.label.hide()
         self.bar.hide()
         self.cancel_button.hide()
 

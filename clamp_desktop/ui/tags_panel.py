@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
     QWidget,
 )
 
@@ -37,6 +37,11 @@ class TagsPanel(QWidget):
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Tag", "Probability", "Source"])
         self.tree.setRootIsDecorated(True)
+        header = self.tree.header()      # the tag takes the room left; probability and source are never cut
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.accept_button = QPushButton(icon("accept"), "Accept")
         self.accept_button.setToolTip("Make the selected automatic tag your own")
@@ -112,9 +117,8 @@ class TagsPanel(QWidget):
                                     if suggestion else "Removed: not shown on the piece")
             group.setExpanded(True)
         if not tags:
-            QTreeWidgetItem(self.tree, ["No tags yet: tag the library (Library ▸ Tag library)", "", ""])
-        for column in range(3):
-            self.tree.resizeColumnToContents(column)
+            empty = QTreeWidgetItem(self.tree, ["No tags yet: tag the library (Library ▸ Tag library)", "", ""])
+            empty.setToolTip(0, empty.text(0))
         self._update_buttons()
 
     def selected_tag(self):

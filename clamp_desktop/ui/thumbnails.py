@@ -62,6 +62,8 @@ class ThumbnailCache(QObject):
 
     def pixmap(self, piece: dict) -> QPixmap | None:
         """The thumbnail when ready; otherwise None, and one is on its way (``ready`` tells)."""
+        if self.width <= 0:
+            return None         # thumbnails are turned off
         piece_id = piece["id"]
         if piece_id in self._memory:
             self._memory.move_to_end(piece_id)

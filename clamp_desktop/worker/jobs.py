@@ -72,11 +72,11 @@ def tag(state: EngineState, vocabularies=None):
                                    vocabularies=vocabularies))
 
 
-def search(state: EngineState, text: str, top: int = 100, offset: int = 0):
+def search(state: EngineState, text: str, top: int = 100, offset: int = 0, words_first: bool = False):
     from ..engine.search import search as run_search
 
     return run_search(state.library(), text, state.model_name, state.load_model,
-                      top=top, offset=offset, semantic=True)
+                      top=top, offset=offset, semantic=True, words_first=words_first)
 
 
 def similar_to_piece(state: EngineState, piece_id: int, top: int = 10):

@@ -94,8 +94,8 @@ class Worker(QObject):
     def tag(self, vocabularies=None) -> Job:
         return self._engine("Tagging", jobs.tag, vocabularies, writes=True)
 
-    def search(self, text: str, top: int = 100, offset: int = 0) -> Job:
-        return self._engine("Searching", jobs.search, text, top, offset, interactive=True)
+    def search(self, text: str, top: int = 100, offset: int = 0, words_first: bool = False) -> Job:
+        return self._engine("Searching", jobs.search, text, top, offset, words_first, interactive=True)
 
     def similar_to_piece(self, piece_id: int, top: int = 10) -> Job:
         return self._engine("Finding similar pieces", jobs.similar_to_piece, piece_id, top, interactive=True)
