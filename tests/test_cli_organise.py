@@ -129,8 +129,8 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     saved = tmp_path / "backup.json"
     cli_ok(["backup", str(saved), *base], capsys)
     # a new computer: the database is gone, the files sit elsewhere, and one did not come along
-    for leftover in tmp_path.glob("lib.db*"):
-        leftover.unlink()
+    for leftover in tmp_path.glob("lib.db*"):      # the database, its WAL and its saved vectors
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
     moved = tmp_path / "new-home"
     shutil.copytree(folder, moved)
     shutil.rmtree(folder)
