@@ -25,6 +25,8 @@ FACT_FIELDS = ("composer_raw", "era", "mode", "key_source", "ensemble", "voices"
 EXPORT_FIELDS = ("id", "path", "tune", "title", "subtitle", "composer", "lyricist", "arranger", "work",
                  "movement", "genre", "origin", "key", "meter", "tempo", "parts", "instruments",
                  "measures", "duration_s", "format", *FACT_FIELDS)
+# What the user made (docs/cli-json.md, "export"): lists are "; "-joined in CSV.
+USER_FIELDS = ("notes", "rating", "favourite", "collections", "edited")
 
 
 def _fact_values(piece: dict) -> dict:
@@ -280,17 +282,21 @@ def classify(file, labels, template, model, device, as_json):
 
 def export_rows(library) -> list[dict]:
     """Every readable piece with its metadata and visible tags (the export format)."""
-    from ..engine import browse
+    from ..engine import browse, collections, organise
 
     pieces = library.pieces()
     ids = [p["id"] for p in pieces]
     facts = browse.key_and_meter(library, ids)
     tags = browse.visible_tags(library, None)
+    marks, edited, held_by = organise.marks(library), organise.edited_map(library, ids), collections.collections_of(library, ids)
     rows = []
     for piece in pieces:
         row = {name: piece.get(name) for name in EXPORT_FIELDS}
         row.update(_fact_values(piece))
         row["key"], row["meter"] = facts.get(piece["id"], (None, None))
+        mark = marks.get(piece["id"], {})
+        row.update(notes=piece.get("notes"), rating=mark.get("rating"), favourite=mark.get("favourite", False),
+                   collections=held_by.get(piece["id"], []), edited=sorted(edited.get(piece["id"], ())))
         row["tags"] = tags.get(piece["id"], {})
         rows.append(row)
     return rows
@@ -298,13 +304,14 @@ def export_rows(library) -> list[dict]:
 
 def _csv_text(rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, "tags"], lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=[*EXPORT_FIELDS, *USER_FIELDS, "tags"], lineterminator="\n")
     writer.writeheader()
     for row in rows:
         flat = dict(row)
         flat["instruments"] = "; ".join(row["instruments"] or []) if isinstance(row["instruments"], list) \
             else row["instruments"]
         flat["tags"] = "; ".join(f"{v}={label}" for v, labels in row["tags"].items() for label in labels)
+        flat["collections"], flat["edited"] = "; ".join(row["collections"]), "; ".join(row["edited"])
         writer.writerow(flat)
     return out.getvalue()
 

@@ -26,6 +26,8 @@ A query mixes three kinds of terms, in any order::
   - ``voices:``: independent lines, as ``parts:``.
   - ``tag:``: ``tag:chorale`` (any vocabulary) or ``tag:genre=chorale``;
     visible tags only.
+  - ``rating:`` (``rating:5``, ``rating:>=4``), ``favourite:yes`` / ``favourite:no`` and
+    ``collection:NAME`` (a manual collection, any case): what the user made (engine.organise).
   - ``VOCABULARY:``: short for ``tag:VOCABULARY=...`` when a tag vocabulary of
     that name exists (``mood:calm``).
 
@@ -61,8 +63,11 @@ NUMBER_FIELDS = {"parts": "parts", "measures": "measures", "voices": "voices"}
 EXACT_FIELDS = {"lang": "language", "tempo": "tempo_class"}
 YES_NO_FIELDS = {"chords": "has_chords", "lyrics": "has_lyrics"}
 ALIASES = {"time": "meter", "instruments": "instrument", "part": "parts", "language": "lang",
-           "chord": "chords", "lyric": "lyrics", "voice": "voices"}
-FIELDS = frozenset({*TEXT_FIELDS, *NUMBER_FIELDS, *EXACT_FIELDS, *YES_NO_FIELDS, "key", "meter", "tag"})
+           "chord": "chords", "lyric": "lyrics", "voice": "voices", "favorite": "favourite",
+           "stars": "rating", "in": "collection"}
+# What the user made (engine.organise, engine.collections): marks and manual collections.
+USER_FIELDS = frozenset({"rating", "favourite", "collection"})
+FIELDS = frozenset({*TEXT_FIELDS, *NUMBER_FIELDS, *EXACT_FIELDS, *YES_NO_FIELDS, *USER_FIELDS, "key", "meter", "tag"})
 # Fields that are both a score fact and a tag vocabulary: the tag counts only where the fact is unknown.
 FACT_COLUMNS = {"ensemble": "ensemble", "era": "era"}
 LANGUAGES = {"german": "de", "deutsch": "de", "english": "en", "french": "fr", "francais": "fr",
@@ -275,6 +280,8 @@ def _clause(library, item: Filter, thresholds: Mapping[str, float]) -> queries.C
         if bounds is None:
             return "not a number or range"
         return queries.number_between(NUMBER_FIELDS[item.field], *bounds)
+    if item.field in USER_FIELDS:
+        return _user_clause(item)
     if item.field == "key":
         wanted = parse_key(item.value)
         if wanted is None:
@@ -292,3 +299,15 @@ def _clause(library, item: Filter, thresholds: Mapping[str, float]) -> queries.C
     if not label:
         return "no label"
     return queries.has_visible_tag(vocabulary, label, thresholds)
+
+
+def _user_clause(item: Filter) -> queries.Clause | str:
+    """``rating:>=4``, ``favourite:yes``, ``collection:NAME``."""
+    if item.field == "rating":
+        bounds = parse_range(item.value)
+        return "not a number of stars or a range" if bounds is None else queries.rating_between(*bounds)
+    if item.field == "favourite":
+        if item.value.lower() not in _YES:
+            return "not yes or no"
+        return queries.is_favourite(bool(_YES[item.value.lower()]))
+    return queries.in_collection(item.value)

@@ -68,7 +68,8 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
 class Database:
     """A connection to a library file, as writer (holding the lock) or reader."""
 
-    def __init__(self, path: str | Path, readonly: bool = False):
+    def __init__(self, path: str | Path, readonly: bool = False, wait: float = 0):
+        """``wait``: seconds a writer waits for another writer to close (a short command's edit)."""
         self.path = Path(path)
         self.readonly = readonly
         self._lock: FileLock | None = None
@@ -79,7 +80,7 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock = FileLock(str(self.path) + ".lock")
             try:
-                self._lock.acquire(timeout=0)
+                self._lock.acquire(timeout=wait)
             except Timeout as exc:
                 raise LibraryError(
                     f"The library {self.path} is open for writing in another clamp-desktop window "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import user_data
 from .database import Database
 
 IDS_PER_QUERY = 500
@@ -16,7 +17,7 @@ PIECE_COLUMNS = (
     "title", "subtitle", "composer", "lyricist", "arranger", "work", "movement", "key",
     "time_signature", "tempo", "parts", "instruments", "measures", "duration_s", "software",
     "genre", "origin", "composer_raw", "mode", "key_source", "ensemble", "voices", "language",
-    "has_lyrics", "has_chords", "tempo_class", "era",
+    "has_lyrics", "has_chords", "tempo_class", "era", "notes",
 )
 
 
@@ -130,6 +131,7 @@ class Library(Database):
         self.conn.execute(
             "DELETE FROM pieces WHERE path = ? AND tune >= ?", (path, len(entries))
         )
+        user_data.reapply_edits(self, ids)   # the user's edits win over what the file says
         return ids
 
     def store_failure(self, path: str, hash_: str, size: int, mtime_ns: int, fmt: str,
@@ -213,6 +215,7 @@ class Library(Database):
         old, new = " ".join(old.split()), " ".join(new.split())
         with self.atomic() as conn:
             conn.execute("UPDATE composer_names SET shown = ? WHERE shown = ?", (new, old))
+            conn.execute("UPDATE piece_edits SET value = ? WHERE field = 'composer' AND value = ?", (new, old))
             conn.execute("DELETE FROM composer_names WHERE name = ?", (new,))
             if old != new:
                 conn.execute("INSERT OR REPLACE INTO composer_names (name, shown) VALUES (?, ?)", (old, new))
@@ -225,7 +228,8 @@ class Library(Database):
         changed = 0
         for old, new in mapping.items():
             changed += self.conn.execute(
-                "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE composer = ?", (new, old)
+                "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE composer = ? "
+                f"AND NOT {user_data.composer_edited()}", (new, old)
             ).rowcount
         return changed
 
@@ -237,7 +241,8 @@ class Library(Database):
     def set_composers(self, composers: dict[int, str]) -> None:
         """Name the composer of pieces (id -> name) that have none."""
         self.conn.executemany(
-            "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE id = ? AND composer IS NULL",
+            "UPDATE pieces SET composer = ?, updated_at = datetime('now') WHERE id = ? AND composer IS NULL "
+            f"AND NOT {user_data.composer_edited()}",
             [(name, piece_id) for piece_id, name in composers.items()])
 
     def composers(self) -> list[tuple[str, int]]:

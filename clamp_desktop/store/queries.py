@@ -24,7 +24,7 @@ from .database import Database
 TEXT_COLUMNS = frozenset({
     "title", "subtitle", "composer", "lyricist", "arranger", "work", "movement",
     "instruments", "path", "format", "software", "genre", "origin", "composer_raw", "mode",
-    "key_source", "ensemble", "language", "tempo_class", "era",
+    "key_source", "ensemble", "language", "tempo_class", "era", "notes",
 })
 NUMBER_COLUMNS = frozenset({"parts", "measures", "tune", "voices", "has_lyrics", "has_chords"})
 FINGERPRINT_BYTES = 32          # the head of a vector blob that tells a re-encoded vector apart
@@ -226,6 +226,34 @@ def is_unknown(column: str) -> Clause:
     return Clause(f"(p.{column} IS NULL OR p.{column} = '')")
 
 
+def rating_between(low: int | None, high: int | None) -> Clause:
+    """The user rated the piece ``low`` to ``high`` stars (either bound may be None; unrated pieces never match)."""
+    parts, params = ["u.rating IS NOT NULL"], []
+    if low is not None:
+        parts.append("u.rating >= ?")
+        params.append(int(low))
+    if high is not None:
+        parts.append("u.rating <= ?")
+        params.append(int(high))
+    return Clause(f"p.id IN (SELECT u.piece_id FROM user_pieces u WHERE {' AND '.join(parts)})", tuple(params))
+
+
+def is_favourite(yes: bool = True) -> Clause:
+    inside = "p.id IN (SELECT piece_id FROM user_pieces WHERE favourite = 1 AND piece_id IS NOT NULL)"
+    return Clause(inside if yes else f"NOT {inside}")
+
+
+def not_hidden() -> Clause:
+    """The piece is not an extra copy the user hid from the library view."""
+    return Clause("p.id NOT IN (SELECT piece_id FROM user_pieces WHERE hidden = 1 AND piece_id IS NOT NULL)")
+
+
+def in_collection(name: str) -> Clause:
+    """The piece is in the manual collection called ``name`` (any case)."""
+    return Clause("p.id IN (SELECT u.piece_id FROM collection_members m JOIN user_pieces u ON u.id = m.user_piece_id "
+                  "JOIN collections c ON c.id = m.collection_id WHERE c.name = ? AND u.piece_id IS NOT NULL)", (name,))
+
+
 def exclude_ids(ids: Iterable[int]) -> Clause:
     ids = tuple(int(i) for i in ids)
     if not ids:
@@ -364,6 +392,14 @@ def tag_rows(library: Database, piece_id: int) -> list[tuple[str, str, float | N
     return [tuple(row) for row in library.conn.execute(
         "SELECT vocabulary, label, score, source FROM tags WHERE piece_id = ? "
         "ORDER BY vocabulary, label, source", (piece_id,))]
+
+
+def user_tag_rows(library: Database) -> list[tuple]:
+    """(path, tune, hash, vocabulary, label, score, source) of every tag the user added, accepted or removed."""
+    return [tuple(row) for row in library.conn.execute(
+        "SELECT p.path, p.tune, p.hash, t.vocabulary, t.label, t.score, t.source FROM tags t "
+        "JOIN pieces p ON p.id = t.piece_id WHERE t.source IN ('user', 'hidden') "
+        "ORDER BY p.path, p.tune, t.vocabulary, t.label, t.source")]
 
 
 def visible_tags(library: Database, ids: Sequence[int] | None,
