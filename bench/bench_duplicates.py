@@ -132,7 +132,7 @@ def timing(dim: int = 256) -> None:
     """nearest_each on random vectors: exact and approximate, side by side."""
     print("\nnearest 8 of every piece, random vectors (dim %d):" % dim)
     rng = np.random.default_rng(0)
-    for n in (20_000, 100_000):
+    for n in (10_000, 50_000):
         vectors = rng.standard_normal((n, dim), dtype=np.float32)
         for label, limit in (("exact", None), ("approximate", 0)):
             index = VectorIndex.from_vectors("bench", np.arange(n), vectors, exact_limit=limit)

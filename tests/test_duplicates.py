@@ -9,14 +9,16 @@ import zipfile
 import numpy as np
 import pytest
 
+from clamp_desktop.engine import organise
 from clamp_desktop.engine.duplicates import find_duplicates
 from clamp_desktop.engine.editions import numbers_agree, title_overlap
 from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
 from clamp_desktop.engine.models import model_loader, model_name
 from clamp_desktop.engine.vectors import VectorIndex
-from clamp_desktop.store import Library
+from clamp_desktop.store import Library, queries
 from cli_helpers import run_cli
 from conftest import corpus_root
+from test_cli_search import documented
 
 CHORALES = ("bwv10.7", "bwv11.6", "bwv110.7", "bwv113.8", "bwv117.4")
 
@@ -80,18 +82,34 @@ def test_different_pieces_are_not_grouped(library):
     assert all(_group_of(groups, i) is None for i in _ids(lib, "bwv113.8.mxl", "bwv117.4.mxl"))
 
 
-def test_pieces_set_apart_are_not_shown_again(library):
-    lib, _ = library
+def test_a_group_marked_not_duplicates_is_not_shown_again(library, capsys):
+    lib, db = library
     transposed = _ids(lib, "bwv11.6.mxl", "bwv11.6 in another key.musicxml")
-    groups = find_duplicates(lib, model_name(None), apart=[transposed])
+    code, _, _ = run_cli(["duplicates", "--db", str(db), "--not-duplicates", ",".join(map(str, transposed))], capsys)
+    assert code == 0 and organise.not_duplicate_groups(lib) == [transposed]
+    groups = find_duplicates(lib, model_name(None))
     assert len(groups) == 2 and _group_of(groups, transposed[0]) is None
+    with Library(db) as writer:
+        organise.unmark_not_duplicates(writer, transposed)
+    assert _group_of(find_duplicates(lib, model_name(None)), transposed[0]) is not None
+
+
+def test_hide_keeps_an_extra_copy_out_of_the_library_view(library, capsys):
+    lib, db = library
+    copy = _ids(lib, "bwv10.7 (1).mxl")[0]
+    code, _, _ = run_cli(["duplicates", "--db", str(db), "--hide", str(copy)], capsys)
+    assert code == 0 and organise.hidden_ids(lib) == [copy]
+    assert copy not in queries.piece_ids(lib, [queries.not_hidden()])
+    run_cli(["duplicates", "--db", str(db), "--show", str(copy)], capsys)
+    assert organise.hidden_ids(lib) == [] and copy in queries.piece_ids(lib, [queries.not_hidden()])
 
 
 def test_cli_prints_the_groups_as_json(library, capsys):
     lib, db = library
     code, out, _ = run_cli(["duplicates", "--db", str(db), "--json"], capsys)
     shown = json.loads(out)
-    assert code == 0 and shown["model"] == model_name(None)
+    assert code == 0 and shown["model"] == model_name(None) and set(shown) == documented("duplicates")
+    assert all(set(g) == documented("duplicate group") for g in shown["groups"])
     kinds = sorted((g["kind"], len(g["pieces"])) for g in shown["groups"])
     assert kinds == [("edition", 2), ("identical", 2), ("identical", 2)]
     piece = shown["groups"][0]["pieces"][0]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..store import queries
+from . import organise
 from .editions import evidence, title_tokens
 from .vectors import index_for
 
@@ -47,9 +48,9 @@ class DuplicateGroup:
 
 
 def find_duplicates(library, model_name: str, *, threshold: float = EDITION_THRESHOLD,
-                    apart: Iterable[Iterable[int]] = ()) -> list[DuplicateGroup]:
-    """The library's groups of one work; ``apart``: groups of ids the user said are not duplicates."""
-    links = _Links(apart)
+                    apart: Iterable[Iterable[int]] | None = None) -> list[DuplicateGroup]:
+    """The library's groups of one work; ``apart``: groups of ids not to join (default: the user's marks)."""
+    links = _Links(organise.not_duplicate_groups(library) if apart is None else apart)
     for ids in queries.same_file_groups(library):
         for other in ids[1:]:
             links.add(ids[0], other, "identical")

@@ -1,0 +1,272 @@
+"""The main window's part for organising the library: edits, ratings, collections, duplicates, backup.
+
+A mixin of ``MainWindow``: reads go through its ``LibraryReader``, every
+change is an engine verb run on the ``Worker`` (``worker.change``), and the
+window re-reads the listing when the library changed.  Nothing here knows SQL.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from ..engine import backup, collections, organise
+from .collection_panel import CollectionPanel
+from .duplicates_panel import DuplicatesPanel
+from .edit_form import EditForm, apply_changes
+from .lazy import LazyDock
+from .piece_menu import piece_menu
+
+SETLIST_FORMATS = {"A folder of numbered copies": "folder", "A CSV list": "csv", "A JSON list": "json"}
+
+
+class OrganiseActions:
+    # --- building --------------------------------------------------------------------
+
+    def _build_organise_docks(self, area_right, area_bottom) -> None:
+        self.collection_dock = LazyDock("Collection", "collectionDock", self._make_collection_panel, self)
+        self.duplicates_dock = LazyDock("Duplicates", "duplicatesDock", self._make_duplicates_panel, self)
+        self.addDockWidget(area_right, self.collection_dock)
+        self.tabifyDockWidget(self.similar_dock, self.collection_dock)
+        self.addDockWidget(area_bottom, self.duplicates_dock)
+        self.collection_dock.hide()
+        self.duplicates_dock.hide()
+
+    def _build_organise_actions(self) -> None:
+        a = self._action
+        a("edit_metadata", "&Edit metadata…", self.edit_metadata, "Ctrl+I", "file")
+        a("favourite", "&Favourite", self.toggle_favourite, "Ctrl+D", "add")
+        for stars in range(6):
+            a(f"rate_{stars}", "No rating" if stars == 0 else "★" * stars, lambda _=False, s=stars: self.rate(s),
+              f"Alt+{stars}", "tag", f"Rate the piece {stars} stars" if stars else "Clear the rating")
+        a("hide_copy", "&Hide this copy", self.hide_selected, None, "cancel",
+          "Keep this piece out of the library view (Duplicates panel: show it again)")
+        a("new_collection", "&New collection…", lambda: self.collection_request("new", ""), "Ctrl+Shift+N", "add")
+        a("add_to_collection", "Add to &collection…", self.add_to_collection_dialog, "Ctrl+Shift+C", "add")
+        a("duplicates", "Find &duplicates…", self.show_duplicates, "Ctrl+Shift+D", "similar")
+        a("backup", "&Back up my library data…", self.backup_dialog, None, "file")
+        a("restore", "&Restore from a backup…", self.restore_dialog, None, "open")
+
+    def _make_collection_panel(self) -> CollectionPanel:
+        panel = CollectionPanel()
+        panel.moved.connect(self.move_in_collection)
+        panel.removeRequested.connect(self.remove_from_collection)
+        panel.exportRequested.connect(self.export_setlist)
+        panel.openPiece.connect(self._open_piece_id)
+        QTimer.singleShot(0, self._show_chosen_collection)
+        return panel
+
+    def _make_duplicates_panel(self) -> DuplicatesPanel:
+        panel = DuplicatesPanel()
+        panel.refreshRequested.connect(self.find_duplicates)
+        panel.notDuplicates.connect(lambda ids: self._change("Marking not duplicates", organise.mark_not_duplicates,
+                                                             ids, then=self.find_duplicates))
+        panel.hideCopies.connect(self.hide_pieces)
+        panel.openPiece.connect(self._open_piece_id)
+        return panel
+
+    # --- the chosen piece --------------------------------------------------------------
+
+    def _change(self, label: str, verb, *args, then=None, **kwargs):
+        """Run an engine verb that changes the library; errors go to the status bar."""
+        job = self.worker.change(label, verb, *args, **kwargs)
+        self.last_change = job
+        job.errored.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        if then is not None:
+            job.returned.connect(lambda _result: then())
+        return job
+
+    def piece_menu_at(self, position) -> None:
+        index = self.table.indexAt(position)
+        if index.isValid():
+            self.table.selectRow(index.row())
+        if self.selected is not None:
+            self._piece_menu().exec(self.table.viewport().mapToGlobal(position))
+
+    def _piece_menu(self):
+        piece_id = self.selected["id"]
+        chosen = self.sidebar.current_filter()
+        current = chosen.collection if chosen is not None and not chosen.smart else None
+        return piece_menu(self, self.actions_by_name, self.reader.collections(),
+                          self.reader.collections_of([piece_id]).get(piece_id, []),
+                          lambda name: self.add_to_collection(name, [piece_id]),
+                          lambda name: self.remove_from_collection(name, [piece_id]), current)
+
+    def edit_metadata(self) -> EditForm | None:
+        if self.selected is None:
+            return None
+        piece_id = self.selected["id"]
+        form = EditForm(self.reader.piece(piece_id) or self.selected, self.reader.edited_fields(piece_id), self)
+        form.accepted.connect(lambda: self._change("Editing metadata", apply_changes, piece_id, *form.changes()))
+        form.open()
+        return form
+
+    def edit_in_table(self, piece_id: int, field: str, value: str) -> None:
+        self._change("Editing metadata", organise.edit_piece, piece_id, **{field: value})
+
+    def rate(self, stars: int):
+        if self.selected is not None:
+            return self._change("Rating", organise.rate, self.selected["id"], stars)
+        return None
+
+    def toggle_favourite(self):
+        if self.selected is None:
+            return None
+        piece_id = self.selected["id"]
+        now = self.reader.marks([piece_id]).get(piece_id, {}).get("favourite", False)
+        return self._change("Favourite", organise.set_favourite, piece_id, not now)
+
+    def hide_selected(self):
+        return self.hide_pieces([self.selected["id"]]) if self.selected is not None else None
+
+    def hide_pieces(self, piece_ids: list[int]):
+        def hide_all(library, ids):
+            for piece_id in ids:
+                organise.set_hidden(library, piece_id, True)
+
+        return self._change("Hiding copies", hide_all, piece_ids, then=self.find_duplicates)
+
+    # --- collections -------------------------------------------------------------------------
+
+    def add_to_collection(self, name: str, piece_ids: list[int]):
+        job = self._change("Adding to a collection", collections.add_to_collection, name, piece_ids)
+        job.returned.connect(lambda added: self.statusBar().showMessage(f"Added {added} to “{name}”", 5000))
+        return job
+
+    def add_to_collection_dialog(self) -> None:
+        names = [c["name"] for c in self.reader.collections() if not c.get("smart")]
+        if self.selected is None or not names:
+            return self.collection_request("new", "") if self.selected is not None else None
+        name, ok = QInputDialog.getItem(self, "Add to collection", "Collection:", names, 0, False)
+        if ok:
+            self.add_to_collection(name, [self.selected["id"]])
+
+    def remove_from_collection(self, name: str, piece_ids: list[int]):
+        return self._change("Removing from a collection", collections.remove_from_collection, name, piece_ids)
+
+    def move_in_collection(self, name: str, piece_id: int, position: int):
+        return self._change("Reordering", collections.move_in_collection, name, piece_id, position)
+
+    def collection_request(self, what: str, name: str):
+        """A sidebar or menu request: new, new smart, rename, edit search, delete, export."""
+        if what == "export":
+            return self.export_setlist(name)
+        if what == "delete":
+            sure = QMessageBox.question(self, "Delete collection", f"Delete “{name}”? The pieces stay in the library.")
+            return self._change("Deleting a collection", collections.delete_collection, name) \
+                if sure == QMessageBox.StandardButton.Yes else None
+        prompts = {"new": "Name of the new collection:", "new smart": "Name of the new smart collection:",
+                   "rename": f"Rename “{name}” to:", "edit search": f"Search of “{name}” (filters, keywords):"}
+        text, ok = QInputDialog.getText(self, "Collection", prompts[what], text=name)
+        if not ok or not text.strip():
+            return None
+        if what == "rename":
+            return self._change("Renaming a collection", collections.rename_collection, name, text.strip())
+        if what == "edit search":
+            return self._change("Saving a search", collections.set_smart_query, name, text.strip())
+        smart = None
+        if what == "new smart":
+            smart, ok = QInputDialog.getText(self, "Smart collection", "Search (e.g. composer:bach rating:>=4):",
+                                             text=self.search_bar.text())
+            if not ok or not smart.strip():
+                return None
+        job = self._change("Creating a collection", collections.create_collection, text.strip(), smart)
+        if what == "new" and self.selected is not None:
+            piece_id = self.selected["id"]
+            job.returned.connect(lambda _: self.add_to_collection(text.strip(), [piece_id]))
+        return job
+
+    def _show_chosen_collection(self) -> None:
+        panel = self.collection_dock.panel
+        chosen = self.sidebar.current_filter()
+        if panel is None:
+            return
+        if chosen is None or not chosen.collection:
+            panel.show_collection(None, [])
+        else:
+            panel.show_collection(chosen.collection, self.reader.collection_pieces(chosen.collection), chosen.smart)
+
+    def export_setlist(self, name: str):
+        what, ok = QInputDialog.getItem(self, "Export setlist", f"Export “{name}” as:", list(SETLIST_FORMATS), 0, False)
+        if not ok:
+            return None
+        fmt = SETLIST_FORMATS[what]
+        if fmt == "folder":
+            target = QFileDialog.getExistingDirectory(self, "Copy the setlist's files into")
+            verb, args = collections.export_setlist_folder, (name, target)
+        else:
+            target, _ = QFileDialog.getSaveFileName(self, "Save the setlist", f"{name}.{fmt}")
+            verb, args = _write_setlist, (name, fmt, target)
+        if not target:
+            return None
+        job = self.worker.library_job("Exporting a setlist", verb, *args)
+        job.returned.connect(lambda _: self.statusBar().showMessage(f"“{name}” exported to {target}", 10_000))
+        job.errored.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        return job
+
+    # --- duplicates, backup -------------------------------------------------------------------------
+
+    def show_duplicates(self) -> DuplicatesPanel:
+        panel = self.duplicates_dock.reveal()
+        self.find_duplicates()
+        return panel
+
+    def find_duplicates(self):
+        panel = self.duplicates_dock.panel
+        if panel is None:
+            return None
+        panel.searching()
+        job = self.worker.find_duplicates()
+        job.returned.connect(lambda groups: panel.show_groups(groups, self.reader.hidden_ids()))
+        job.errored.connect(panel.failed)
+        return job
+
+    def backup_dialog(self, path: str | None = None):
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Back up my library data", "clamp-backup.json", "JSON (*.json)")
+        if not path:
+            return None
+        job = self.worker.library_job("Backing up", backup.write_backup, path)
+        job.returned.connect(lambda _: self.statusBar().showMessage(f"Backed up to {path}", 10_000))
+        job.errored.connect(lambda message: QMessageBox.warning(self, "Backup failed", message))
+        return job
+
+    def restore_dialog(self, path: str | None = None):
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Restore from a backup", "", "JSON (*.json)")
+        if not path:
+            return None
+        job = self._change("Restoring", backup.restore_backup, path)
+        job.returned.connect(self._restored)
+        job.errored.connect(lambda message: QMessageBox.warning(self, "Restore failed", message))
+        return job
+
+    def _restored(self, report) -> None:
+        missing = report.missing
+        text = (f"Restored {report.pieces} pieces: {report.edits} edits, {report.collections} collections, "
+                f"{report.tags} tags.")
+        if missing:
+            listed = "\n".join(f"{m.get('title') or ''} — {m['path']}" for m in missing[:20])
+            more = f"\n… and {len(missing) - 20} more" if len(missing) > 20 else ""
+            text += f"\n\n{len(missing)} pieces are not in this library yet (index their folders, then restore " \
+                    f"again):\n{listed}{more}"
+        QMessageBox.information(self, "Restore", text)
+
+    def _rolling_backup(self) -> None:
+        """A rolling backup when the window closes, if anything changed (engine.backup keeps the last 10)."""
+        try:
+            if self.reader.library is not None:
+                backup.rolling_backup(self.reader.library)
+        except Exception as exc:  # closing must not fail over a backup; the last one stays
+            self.statusBar().showMessage(f"No rolling backup: {exc}")
+
+    def _open_piece_id(self, piece_id: int) -> None:
+        piece = self.reader.piece(piece_id)
+        if piece is not None:
+            self.open_piece(piece)
+
+
+def _write_setlist(library, name: str, fmt: str, path: str) -> None:
+    from pathlib import Path
+
+    Path(path).write_text(collections.setlist_text(library, name, fmt), encoding="utf-8")
