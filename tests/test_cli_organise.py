@@ -78,7 +78,8 @@ def test_collection_commands_and_json_shapes(tmp_path, tiny_checkpoint, capsys):
     assert sorted(p.name[:2] for p in (tmp_path / "setlist").iterdir()) == ["01", "02"]
     code, _, err = run_cli(["collection", "add", "Trecento", str(ids[0]), *base], capsys)
     assert code == 1 and "smart collection" in err
-    cli_ok(["collection", "delete", "Gig", *base], capsys)
+    cli_ok(["collection", "rename", "gig", "Tour", *base], capsys)
+    cli_ok(["collection", "delete", "Tour", *base], capsys)
     code, _, err = run_cli(["collection", "show", "Gig", *base], capsys)
     assert code == 1 and err.startswith("error: There is no collection 'Gig'")
 
@@ -113,13 +114,14 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     cli_ok(["rate", str(ids[first]), "5", *base], capsys)
     cli_ok(["favourite", str(ids[second]), *base], capsys)
     cli_ok(["edit", str(ids[third]), "--title", "Away for now", *base], capsys)
+    cli_ok(["tags", str(ids[third]), "--add", "mood:calm", *base], capsys)
     cli_ok(["tags", str(fava), "--add", "genre:motet", *base], capsys)
     cli_ok(["collection", "create", "Gig", *base], capsys)
     cli_ok(["collection", "add", "Gig", str(ids[third]), str(fava), str(ids[first]), *base], capsys)
     cli_ok(["collection", "create", "Smart", "--smart", "composer:bach", *base], capsys)
     cli_ok(["composer", "rename", "Johann Sebastian Bach", "J. S. Bach", *base], capsys)
     from clamp_desktop.engine import organise
-    from clamp_desktop.store import Library
+    from clamp_desktop.store import Library, queries
     with Library(db) as library:
         organise.mark_not_duplicates(library, [ids[first], ids[second]])
         organise.set_hidden(library, ids[third])
@@ -140,6 +142,7 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     report = json.loads(cli_ok(["restore", str(saved), "--json", *base], capsys))
     assert set(report) == documented("restore")
     assert [m["path"].rsplit("/", 1)[-1] for m in report["missing"]] == [third]
+    assert json.loads(cli_ok(["status", "--json", *base], capsys))["user_data"]["waiting"] == 1
     after = {row["path"].rsplit("/", 1)[-1]: row for row in
              json.loads(cli_ok(["export", "--format", "json", *base], capsys))}
     fields = ("title", "notes", "composer", "rating", "favourite", "collections", "edited", "tags")
@@ -159,8 +162,11 @@ def test_backup_delete_database_reindex_restore_gives_everything_back(tmp_path, 
     index_cli(moved, db, tiny_checkpoint, capsys)
     gig = json.loads(cli_ok(["collection", "show", "Gig", "--json", *base], capsys))
     assert [p["path"].rsplit("/", 1)[-1] for p in gig["pieces"]] == [third, "Fava_Dicant_nunc_iudei.xml", first]
+    status = json.loads(cli_ok(["status", "--json", *base], capsys))["user_data"]
+    assert status == {"edited": 2, "rated": 1, "favourites": 1, "hidden": 1, "collections": 2, "waiting": 0}
     with Library(db) as library:
         back = next(p for p in library.pieces() if p["path"].endswith("/" + third))
         assert organise.marks(library)[back["id"]]["hidden"] is True
         assert back["title"] == "Away for now"
+        assert queries.tag_rows(library, back["id"]) == [("mood", "calm", None, "user")]
         assert organise.edited_fields(library, back["id"])["title"]["file_value"] == "BWV 101.7"

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from clamp_desktop.engine import browse, organise
+from clamp_desktop.engine import browse, organise, tagging
 from clamp_desktop.engine import collections as coll
 from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
 from clamp_desktop.engine.search import search
 from clamp_desktop.errors import ClampDesktopError
 from clamp_desktop.model import load_clamp
-from clamp_desktop.store import Library
+from clamp_desktop.store import Library, queries
 
 from conftest import corpus_files, corpus_root
 
@@ -84,6 +84,7 @@ def test_removed_file_brought_back_keeps_what_the_user_made(indexed, tiny_checkp
         piece_id = piece_at(library, fava)["id"]
         organise.edit_piece(library, piece_id, title="Kept title")
         organise.rate(library, piece_id, 5)
+        tagging.add_user_tag(library, piece_id, "genre", "motet")
         coll.create_collection(library, "Concert")
         coll.add_to_collection(library, "Concert", [piece_id])
     shutil.move(fava, tmp_path / FAVA)              # out of the library: removed on the next run
@@ -97,6 +98,7 @@ def test_removed_file_brought_back_keeps_what_the_user_made(indexed, tiny_checkp
         assert piece["id"] != piece_id and piece["title"] == "Kept title"
         assert organise.marks(library)[piece["id"]]["rating"] == 5
         assert coll.collection_ids(library, "Concert") == [piece["id"]]
+        assert queries.tag_rows(library, piece["id"]) == [("genre", "motet", None, "user")]
 
 
 def test_edits_show_in_search_facets_and_export(indexed):
@@ -228,3 +230,8 @@ def test_search_filters_on_ratings_favourites_and_collections(indexed):
         assert coll.collection_ids(library, "Loved and good") == [ids[1]]
         assert search(library, "rating:lots", "unused", lambda: None, semantic=False).ignored == \
             ["rating:lots (not a number of stars or a range)"]
+        everything = found("")
+        organise.set_hidden(library, ids[3])          # an extra copy, out of every listing and search
+        assert found("") == [i for i in everything if i != ids[3]]
+        assert found("hidden:yes") == [ids[3]] and found("hidden:any") == everything
+        assert found("rating:>=3") == sorted(ids[:2])

@@ -52,7 +52,7 @@ def restore(file, db_path, as_json):
                f"{report.collections} collections, {report.not_duplicates} 'not duplicates' groups"
                + (f", vocabularies {', '.join(report.vocabularies)}" if report.vocabularies else ""))
     if report.missing:
-        click.echo(f"{len(report.missing)} pieces of the backup are not in this library (index their folders, "
-                   "then restore again to bring back their tags):")
+        click.echo(f"{len(report.missing)} pieces of the backup are not in this library; what you made of them "
+                   "comes back when their files are indexed:")
         for item in report.missing:
             click.echo(f"  not found: {item['path']} ({item['title']})")

@@ -133,6 +133,20 @@ def list_command(db_path, as_json):
         click.echo("no collections yet (clamp-desktop collection create NAME)")
 
 
+@collection.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@db_option
+def rename_command(name, new_name, db_path):
+    """Rename a collection.
+
+    Example: clamp-desktop collection rename "Sunday service" "Easter Sunday"
+    """
+    with changing_library(db_path) as library:
+        coll.rename_collection(library, name, new_name)
+    click.echo(f"renamed collection '{name}' to '{new_name}'")
+
+
 @collection.command("delete")
 @click.argument("name")
 @db_option

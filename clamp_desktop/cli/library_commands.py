@@ -9,7 +9,7 @@ import click
 from .. import paths
 from ..engine.indexer import LibraryIndexer, run_to_end
 from ..engine.models import model_loader, model_name
-from ..store import Library
+from ..store import Library, user_data
 from .app import cli, db_option, device_option, echo_json, json_option, model_option, progress_bar
 
 
@@ -108,6 +108,7 @@ def library_status(db: Path) -> dict:
             "models": library.models(),
             "failures": library.failures(),
             "notices": library.notices(),
+            "user_data": user_data.counts(library),
         }
     size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*") if p.is_file() and not p.name.endswith(".lock"))
     data["size_bytes"] = size
@@ -132,6 +133,10 @@ def status(db_path, as_json):
     click.echo(f"pieces: {data['pieces']} from {data['files']} files, {data['files_failing']} files not converted "
                f"({data['listed_without_music']} of them listed by their metadata), "
                f"{data['repaired']} converted after a repair")
+    made = data["user_data"]
+    click.echo(f"yours: {made['edited']} pieces edited, {made['rated']} rated, {made['favourites']} favourites, "
+               f"{made['hidden']} hidden, {made['collections']} collections"
+               + (f"; kept for {made['waiting']} pieces no longer in the library" if made["waiting"] else ""))
     click.echo(f"default model: {data['default_model']}")
     for name, count in data["models"].items():
         click.echo(f"vectors: {count} from {name}")

@@ -8,8 +8,8 @@ into ``pieces``); "not duplicates" groups; composer renames; the user's tag
 vocabularies.  Restoring finds each piece by its content first, then by its
 path, so a backup restored into a freshly indexed library (another computer,
 a deleted database) brings it all back.  A piece not found is listed in the
-report; its edits, marks and places wait in the library and return when the
-file is indexed (its tags need the restore run again then).
+report; its edits, marks, tags and places wait in the library and return
+when the file is indexed.
 
 ``rolling_backup`` keeps the last few backups in the data folder, written
 only when something changed since the newest one.
@@ -68,7 +68,8 @@ def backup_data(library) -> dict:
         item.update(edits=user_data.handle_edits(library, h["id"]), rating=h["rating"],
                     favourite=bool(h["favourite"]), hidden=bool(h["hidden"]))
         keys[h["id"]] = (h["hash"], h["path"], h["tune"])
-    for path, tune, hash_, vocabulary, label, score, source in queries.user_tag_rows(library):
+    for path, tune, hash_, vocabulary, label, score, source in [*queries.user_tag_rows(library),
+                                                                *user_data.kept_tag_rows(library)]:
         entry(path, tune, hash_)["tags"].append(
             {"vocabulary": vocabulary, "label": label, "source": source, "score": score})
     _add_titles(library, entries)
@@ -185,12 +186,15 @@ def _restore_piece(library, item: dict, report: RestoreReport) -> int:
         report.edits += 1
     if piece_id is None:
         report.missing.append({key: item.get(key) for key in ("path", "tune", "hash", "title")})
-        return owner
-    report.pieces += 1
+    else:
+        report.pieces += 1
     for tag in item.get("tags", []):
-        if tag["source"] == "user":
-            queries.delete_tag(library, piece_id, tag["vocabulary"], tag["label"], "hidden")
-        queries.put_tag(library, piece_id, tag["vocabulary"], tag["label"], tag["source"], tag.get("score"))
+        if piece_id is None:
+            user_data.keep_tag(library, owner, tag["vocabulary"], tag["label"], tag["source"], tag.get("score"))
+        else:
+            if tag["source"] == "user":
+                queries.delete_tag(library, piece_id, tag["vocabulary"], tag["label"], "hidden")
+            queries.put_tag(library, piece_id, tag["vocabulary"], tag["label"], tag["source"], tag.get("score"))
         report.tags += 1
     return owner
 

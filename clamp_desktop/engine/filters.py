@@ -28,6 +28,8 @@ A query mixes three kinds of terms, in any order::
     visible tags only.
   - ``rating:`` (``rating:5``, ``rating:>=4``), ``favourite:yes`` / ``favourite:no`` and
     ``collection:NAME`` (a manual collection, any case): what the user made (engine.organise).
+    Copies the user hid are left out of every search and listing unless the
+    query says ``hidden:yes`` (only them) or ``hidden:any`` (them too).
   - ``VOCABULARY:``: short for ``tag:VOCABULARY=...`` when a tag vocabulary of
     that name exists (``mood:calm``).
 
@@ -66,7 +68,7 @@ ALIASES = {"time": "meter", "instruments": "instrument", "part": "parts", "langu
            "chord": "chords", "lyric": "lyrics", "voice": "voices", "favorite": "favourite",
            "stars": "rating", "in": "collection"}
 # What the user made (engine.organise, engine.collections): marks and manual collections.
-USER_FIELDS = frozenset({"rating", "favourite", "collection"})
+USER_FIELDS = frozenset({"rating", "favourite", "collection", "hidden"})
 FIELDS = frozenset({*TEXT_FIELDS, *NUMBER_FIELDS, *EXACT_FIELDS, *YES_NO_FIELDS, *USER_FIELDS, "key", "meter", "tag"})
 # Fields that are both a score fact and a tag vocabulary: the tag counts only where the fact is unknown.
 FACT_COLUMNS = {"ensemble": "ensemble", "era": "era"}
@@ -247,7 +249,7 @@ def select(library, query: ParsedQuery, thresholds: Mapping[str, float], *,
         clause = _clause(library, item, thresholds)
         if isinstance(clause, str):
             ignored.append(f"{item.field}:{item.value} ({clause})")
-        else:
+        elif clause is not None:
             clauses.append(clause)
     phrases = [fts_phrase(k) for k in query.keywords]
     if free_text_as_keywords:
@@ -301,8 +303,25 @@ def _clause(library, item: Filter, thresholds: Mapping[str, float]) -> queries.C
     return queries.has_visible_tag(vocabulary, label, thresholds)
 
 
-def _user_clause(item: Filter) -> queries.Clause | str:
-    """``rating:>=4``, ``favourite:yes``, ``collection:NAME``."""
+def without_hidden(library, query: ParsedQuery, selection: Selection) -> Selection:
+    """The selection less the copies the user hid, unless the query asks about them (``hidden:``).
+
+    Checked first, so a library where nothing is hidden keeps the plain selection (no clause, no id list).
+    """
+    if any(item.field == "hidden" for item in query.filters) or not queries.has_hidden(library):
+        return selection
+    return Selection([*selection.clauses, queries.not_hidden()], selection.ignored)
+
+
+def _user_clause(item: Filter) -> queries.Clause | str | None:
+    """``rating:>=4``, ``favourite:yes``, ``collection:NAME``, ``hidden:yes|no|any`` (None: no condition)."""
+    if item.field == "hidden":
+        value = item.value.lower()
+        if value in ("any", "all"):
+            return None
+        if value not in _YES:
+            return "not yes, no or any"
+        return queries.is_hidden() if _YES[value] else queries.not_hidden()
     if item.field == "rating":
         bounds = parse_range(item.value)
         return "not a number of stars or a range" if bounds is None else queries.rating_between(*bounds)

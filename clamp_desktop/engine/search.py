@@ -28,7 +28,7 @@ import numpy as np
 
 from ..model.linalg import normalize
 from ..store import queries
-from .filters import Selection, parse_query, select
+from .filters import Selection, parse_query, select, without_hidden
 from .hybrid import hybrid_ranking
 from .languages import query_language_hint
 from .tagging import load_vocabularies, thresholds
@@ -94,6 +94,7 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
     query = parse_query(text, vocabularies)
     ranked = semantic and bool(query.text)
     selection = select(library, query, thresholds(vocabularies, library), free_text_as_keywords=not ranked)
+    selection = without_hidden(library, query, selection)
     if not ranked:
         return _listing(library, selection, top, offset)
     index = index_for(library, model_name)
@@ -161,5 +162,6 @@ def _no_match(selection: Selection) -> str:
 def selection_for(library, filters: str) -> Selection:
     """The selection of a filter string (free words must start metadata words), for similar pieces."""
     vocabularies, _ = load_vocabularies()
-    return select(library, parse_query(filters, vocabularies), thresholds(vocabularies, library),
-                  free_text_as_keywords=True)
+    query = parse_query(filters, vocabularies)
+    selection = select(library, query, thresholds(vocabularies, library), free_text_as_keywords=True)
+    return without_hidden(library, query, selection)

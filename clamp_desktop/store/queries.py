@@ -248,6 +248,16 @@ def not_hidden() -> Clause:
     return Clause("p.id NOT IN (SELECT piece_id FROM user_pieces WHERE hidden = 1 AND piece_id IS NOT NULL)")
 
 
+def is_hidden() -> Clause:
+    return Clause("p.id IN (SELECT piece_id FROM user_pieces WHERE hidden = 1 AND piece_id IS NOT NULL)")
+
+
+def has_hidden(library: Database) -> bool:
+    """Whether the user hid any piece (cheap: most libraries hide none, and then need no clause)."""
+    return library.conn.execute("SELECT 1 FROM user_pieces WHERE hidden = 1 AND piece_id IS NOT NULL "
+                                "LIMIT 1").fetchone() is not None
+
+
 def in_collection(name: str) -> Clause:
     """The piece is in the manual collection called ``name`` (any case)."""
     return Clause("p.id IN (SELECT u.piece_id FROM collection_members m JOIN user_pieces u ON u.id = m.user_piece_id "

@@ -69,7 +69,8 @@ def handles(library: Database) -> list[dict]:
         "WHERE u.rating IS NOT NULL OR u.favourite OR u.hidden "
         "OR EXISTS (SELECT 1 FROM piece_edits e WHERE e.user_piece_id = u.id) "
         "OR EXISTS (SELECT 1 FROM collection_members m WHERE m.user_piece_id = u.id) "
-        "OR EXISTS (SELECT 1 FROM not_duplicate_members n WHERE n.user_piece_id = u.id) ORDER BY u.path, u.tune")
+        "OR EXISTS (SELECT 1 FROM not_duplicate_members n WHERE n.user_piece_id = u.id) "
+        "OR EXISTS (SELECT 1 FROM kept_tags k WHERE k.user_piece_id = u.id) ORDER BY u.path, u.tune")
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
 
@@ -77,6 +78,32 @@ def handles(library: Database) -> list[dict]:
 def detached(library: Database) -> list[dict]:
     """Handles whose piece is not in the library (path, tune, hash): what the user made waits for them."""
     return [h for h in handles(library) if h["piece_id"] is None]
+
+
+def counts(library: Database) -> dict[str, int]:
+    """How much the user made: edited pieces, rated, favourites, hidden, collections, and detached handles waiting."""
+    edited, rated, favourites, hidden, waiting = library.conn.execute(
+        "SELECT (SELECT count(DISTINCT e.user_piece_id) FROM piece_edits e), count(rating), "
+        "coalesce(sum(favourite), 0), coalesce(sum(hidden), 0), "
+        "(SELECT count(*) FROM user_pieces w WHERE w.piece_id IS NULL) FROM user_pieces").fetchone()
+    collections = library.conn.execute("SELECT count(*) FROM collections").fetchone()[0]
+    return {"edited": edited, "rated": rated, "favourites": favourites, "hidden": hidden,
+            "collections": collections, "waiting": waiting}
+
+
+def kept_tag_rows(library: Database) -> list[tuple]:
+    """(path, tune, hash, vocabulary, label, score, source) of the tag decisions waiting on detached handles."""
+    return [tuple(row) for row in library.conn.execute(
+        "SELECT u.path, u.tune, u.hash, k.vocabulary, k.label, k.score, k.source FROM kept_tags k "
+        "JOIN user_pieces u ON u.id = k.user_piece_id WHERE u.piece_id IS NULL "
+        "ORDER BY u.path, u.tune, k.vocabulary, k.label, k.source")]
+
+
+def keep_tag(library: Database, handle_id: int, vocabulary: str, label: str, source: str,
+             score: float | None) -> None:
+    """A tag decision for a detached handle: it becomes a tag when the piece is indexed."""
+    library.conn.execute("INSERT OR IGNORE INTO kept_tags (user_piece_id, vocabulary, label, score, source) "
+                         "VALUES (?, ?, ?, ?, ?)", (handle_id, vocabulary, label, score, source))
 
 
 # --- edits -----------------------------------------------------------------------------

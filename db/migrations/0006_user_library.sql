@@ -8,7 +8,8 @@
 -- (a move, a changed file), and when a piece is removed the handle stays, with
 -- `piece_id` NULL; a piece indexed later with the same content, or else at the
 -- same path, takes it up again (so a file moved outside the library and back,
--- or a restore into a library that has not indexed a file yet, loses nothing).
+-- or a restore into a library that has not indexed a file yet, loses nothing;
+-- the user's tag decisions wait in `kept_tags` meanwhile).
 -- Every other table of this file refers to `user_pieces`, never to `pieces`.
 
 ALTER TABLE pieces ADD COLUMN notes TEXT;   -- the user's notes (no file has them); shown like any field
@@ -71,6 +72,27 @@ CREATE TABLE not_duplicate_members (
 );
 CREATE INDEX not_duplicate_members_piece ON not_duplicate_members (user_piece_id);
 
+-- The user's tag decisions (tags rows 'user' and 'hidden') of a piece removed
+-- from the library, kept until the piece is indexed again (tags itself needs a piece).
+CREATE TABLE kept_tags (
+    user_piece_id INTEGER NOT NULL REFERENCES user_pieces (id) ON DELETE CASCADE,
+    vocabulary TEXT NOT NULL,
+    label TEXT NOT NULL,
+    score REAL,
+    source TEXT NOT NULL CHECK (source IN ('user', 'hidden')),
+    PRIMARY KEY (user_piece_id, vocabulary, label, source)
+);
+
+-- A piece leaves the library: its tag decisions are kept on its handle.
+CREATE TRIGGER user_tags_keep BEFORE DELETE ON pieces
+WHEN EXISTS (SELECT 1 FROM tags WHERE piece_id = old.id AND source IN ('user', 'hidden')) BEGIN
+    INSERT INTO user_pieces (piece_id, path, tune, hash) VALUES (old.id, old.path, old.tune, old.hash)
+        ON CONFLICT (piece_id) DO NOTHING;
+    INSERT OR IGNORE INTO kept_tags (user_piece_id, vocabulary, label, score, source)
+        SELECT u.id, t.vocabulary, t.label, t.score, t.source FROM tags t JOIN user_pieces u ON u.piece_id = old.id
+        WHERE t.piece_id = old.id AND t.source IN ('user', 'hidden');
+END;
+
 -- A moved or changed file: the handle follows it (an unreadable file's empty hash is not taken).
 CREATE TRIGGER user_pieces_follow AFTER UPDATE OF path, tune, hash ON pieces BEGIN
     UPDATE user_pieces SET path = new.path, tune = new.tune,
@@ -85,4 +107,8 @@ CREATE TRIGGER user_pieces_attach AFTER INSERT ON pieces BEGIN
     WHERE id = (SELECT id FROM user_pieces WHERE piece_id IS NULL AND tune = new.tune
                 AND ((hash = new.hash AND new.hash != '') OR path = new.path)
                 ORDER BY hash = new.hash DESC, path = new.path DESC, id LIMIT 1);
+    INSERT OR IGNORE INTO tags (piece_id, vocabulary, label, score, source)
+        SELECT new.id, k.vocabulary, k.label, k.score, k.source FROM kept_tags k
+        JOIN user_pieces u ON u.id = k.user_piece_id WHERE u.piece_id = new.id;
+    DELETE FROM kept_tags WHERE user_piece_id IN (SELECT id FROM user_pieces WHERE piece_id = new.id);
 END;
