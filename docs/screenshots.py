@@ -205,6 +205,8 @@ def other_shots(app, window) -> None:
 
 def organise_shots(app, window, home: Path) -> None:
     """The collection view, the duplicates panel and the edit form (issue 17), on planted copies."""
+    from PySide6.QtCore import Qt
+
     from clamp_desktop.engine import collections, organise
 
     copies = plant_copies(home / "copies")
@@ -233,7 +235,7 @@ def organise_shots(app, window, home: Path) -> None:
     window.sidebar.clear_filter()
     window.duplicates_dock.reveal()
     run_job(app, window.find_duplicates())
-    window.resizeDocks([window.duplicates_dock], [260], window.duplicates_dock.orientation())
+    window.resizeDocks([window.duplicates_dock], [260], Qt.Orientation.Vertical)
     settle(app, 1.0)
     grab(window, "duplicates")
     window.open_piece(window.reader.piece(bach[5]["id"]))

@@ -37,9 +37,9 @@ class Column:
 
 COLUMNS = (
     Column("thumbnail", "", 64), Column("title", "Title", 210), Column("composer", "Composer", 150),
+    Column("favourite", "♥", 28), Column("rating", "Rating", 70),
     Column("key", "Key", 80), Column("time_signature", "Meter", 55), Column("ensemble", "Ensemble", 110),
-    Column("parts", "Parts", 45), Column("favourite", "♥", 28), Column("rating", "Rating", 70),
-    Column("tags", "Tags", 170), Column("score", "Score", 110),
+    Column("parts", "Parts", 45), Column("tags", "Tags", 170), Column("score", "Score", 110),
 )
 COLUMN = {c.key: i for i, c in enumerate(COLUMNS)}
 PieceRole = Qt.ItemDataRole.UserRole + 1
