@@ -51,7 +51,7 @@ def test_sidebar_lists_favourites_and_collections_and_shows_one_in_its_order(qtb
     change(qtbot, window, collections.add_to_collection, "Sunday", [ids[5], ids[1], ids[3]])
     change(qtbot, window, collections.create_collection, "Bach", "composer:bach")
     entries = {i.text(0): i.text(1) for i in window.sidebar.items_of("Collections")}
-    assert entries == {"♥ Favourites": "", "Bach": "", "Sunday": "3"}
+    assert entries == {"♥ Favourites": "", "Hidden copies": "", "Bach": "", "Sunday": "3"}
     sidebar_entry(window, "Sunday").setSelected(True)
     assert [p["id"] for p in rows(window)] == [ids[5], ids[1], ids[3]]
     panel = window.collection_dock.panel
@@ -152,6 +152,18 @@ def test_the_duplicates_panel_hides_extra_copies_and_forgets_groups_marked_apart
     with stored(window) as library:
         hidden = organise.hidden_ids(library)
     assert len(hidden) == 1 and hidden[0] != groups[0].child(0).data(0, Qt.ItemDataRole.UserRole + 1)[0]
+    window.refresh_library()
+    assert hidden[0] not in [p["id"] for p in rows(window)]
+    sidebar_entry(window, "Hidden copies").setSelected(True)
+    assert [p["id"] for p in rows(window)] == hidden
+    window.table.selectRow(0)
+    show_again = next(a for a in window._piece_menu().actions() if a.text() == "Show this copy again")
+    show_again.trigger()
+    finish(qtbot, window.last_change)
+    with stored(window) as library:
+        assert organise.hidden_ids(library) == []
+    window.sidebar.clearSelection()
+    finish(qtbot, window.hide_pieces(hidden))
     finish(qtbot, window.find_duplicates())
     tree.setCurrentItem(tree.topLevelItem(0))
     panel.apart_button.click()

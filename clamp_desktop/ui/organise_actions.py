@@ -40,7 +40,7 @@ class OrganiseActions:
             a(f"rate_{stars}", "No rating" if stars == 0 else "★" * stars, lambda _=False, s=stars: self.rate(s),
               f"Alt+{stars}", "tag", f"Rate the piece {stars} stars" if stars else "Clear the rating")
         a("hide_copy", "&Hide this copy", self.hide_selected, None, "cancel",
-          "Keep this piece out of the library view (Duplicates panel: show it again)")
+          "Keep this piece out of the library view (Collections ▸ Hidden copies lists them)")
         a("new_collection", "&New collection…", lambda: self.collection_request("new", ""), "Ctrl+Shift+N", "add")
         a("add_to_collection", "Add to &collection…", self.add_to_collection_dialog, "Ctrl+Shift+C", "add")
         a("duplicates", "Find &duplicates…", self.show_duplicates, "Ctrl+Shift+D", "similar")
@@ -87,10 +87,12 @@ class OrganiseActions:
         piece_id = self.selected["id"]
         chosen = self.sidebar.current_filter()
         current = chosen.collection if chosen is not None and not chosen.smart else None
+        hidden = self.reader.marks([piece_id]).get(piece_id, {}).get("hidden", False)
         return piece_menu(self, self.actions_by_name, self.reader.collections(),
                           self.reader.collections_of([piece_id]).get(piece_id, []),
                           lambda name: self.add_to_collection(name, [piece_id]),
-                          lambda name: self.remove_from_collection(name, [piece_id]), current)
+                          lambda name: self.remove_from_collection(name, [piece_id]), current, hidden,
+                          lambda: self._change("Showing a copy", organise.set_hidden, piece_id, False))
 
     def edit_metadata(self) -> EditForm | None:
         if self.selected is None:

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QMenu
 
 def piece_menu(parent, actions: dict, collections: list[dict], member_of: list[str],
                add_to: Callable[[str], None], remove_from: Callable[[str], None] | None = None,
-               current: str | None = None) -> QMenu:
+               current: str | None = None, hidden: bool = False,
+               show_again: Callable[[], None] | None = None) -> QMenu:
     """``collections``: list_collections rows; ``member_of``: the manual ones holding the piece."""
     menu = QMenu(parent)
     menu.addAction(actions["edit_metadata"])
@@ -34,5 +35,8 @@ def piece_menu(parent, actions: dict, collections: list[dict], member_of: list[s
     if current is not None and remove_from is not None and current in member_of:
         menu.addAction(f"Remove from “{current}”", lambda: remove_from(current))
     menu.addSeparator()
-    menu.addAction(actions["hide_copy"])
+    if hidden and show_again is not None:
+        menu.addAction("Show this copy again", show_again)
+    else:
+        menu.addAction(actions["hide_copy"])
     return menu

@@ -40,6 +40,7 @@ class SidebarFilter:
 
 
 FAVOURITES = SidebarFilter("Favourites", term="favourite:yes")
+HIDDEN = SidebarFilter("Hidden copies", term="hidden:yes")
 
 
 def collection_filter(collection: dict) -> SidebarFilter:
@@ -110,8 +111,8 @@ class Sidebar(QTreeWidget):
 
     def _fill_collections(self, collections: list[dict]) -> None:
         group = self._group(COLLECTIONS)
-        favourites = QTreeWidgetItem(group, ["♥ " + FAVOURITES.label, ""])
-        favourites.setData(0, FilterRole, FAVOURITES)
+        for shown, chosen in (("♥ " + FAVOURITES.label, FAVOURITES), (HIDDEN.label, HIDDEN)):
+            QTreeWidgetItem(group, [shown, ""]).setData(0, FilterRole, chosen)
         for collection in collections:
             count = collection.get("count")
             item = QTreeWidgetItem(group, [collection["name"], "" if count is None else str(count)])
