@@ -53,7 +53,14 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path):
             backup.restore_backup(library, tmp_path / "x.json")
         with pytest.raises(ClampDesktopError, match="Cannot read the backup"):
             backup.restore_backup(library, tmp_path / "y.json")
+        damaged = {"format": "clamp-desktop-backup", "version": 1, "collections": [],
+                   "pieces": [{"path": "/a.mxl", "tune": 0, "hash": "h", "rating": 3}],
+                   "not_duplicates": [[0, 7]]}
+        (tmp_path / "z.json").write_text(json.dumps(damaged), encoding="utf-8")
+        with pytest.raises(ClampDesktopError, match="is damaged .*nothing was restored"):
+            backup.restore_backup(library, tmp_path / "z.json")
         assert organise.marks(library) == {}
+        assert library.conn.execute("SELECT count(*) FROM user_pieces").fetchone()[0] == 0
 
 
 def test_a_hidden_byte_copy_stays_the_hidden_one(tmp_path, tiny_checkpoint):

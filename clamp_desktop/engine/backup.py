@@ -153,7 +153,11 @@ def read_backup(path: str | Path) -> dict:
 
 def restore_backup(library, path: str | Path) -> RestoreReport:
     """Bring a backup file back into this library (all of it or nothing)."""
-    return restore_data(library, read_backup(path))
+    try:
+        return restore_data(library, read_backup(path))
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise ClampDesktopError(f"The backup {path} is damaged ({type(exc).__name__}: {exc}); "
+                                "nothing was restored.") from exc
 
 
 def restore_data(library, data: dict) -> RestoreReport:
