@@ -180,3 +180,16 @@ def test_backup_writes_the_collections_from_the_file_menu(qtbot, window, tmp_pat
     finish(qtbot, window.backup_dialog(str(target)))
     saved = json.loads(target.read_text())
     assert [c["name"] for c in saved["collections"]] == ["Kept"]
+
+
+def test_a_setlist_exports_in_order_as_copies_and_as_a_list(qtbot, window, tmp_path):
+    pieces = rows(window)[:3]
+    change(qtbot, window, collections.create_collection, "Gig")
+    change(qtbot, window, collections.add_to_collection, "Gig", [pieces[2]["id"], pieces[0]["id"]])
+    finish(qtbot, window.export_setlist("Gig", "folder", str(tmp_path / "gig")))
+    copies = sorted(p.name for p in (tmp_path / "gig").iterdir())
+    assert len(copies) == 2 and copies[0].startswith("01 - ") and copies[1].startswith("02 - ")
+    assert (tmp_path / "gig" / copies[0]).read_bytes() == open(pieces[2]["path"], "rb").read()
+    finish(qtbot, window.export_setlist("Gig", "csv", str(tmp_path / "gig.csv")))
+    lines = (tmp_path / "gig.csv").read_text().splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == [str(pieces[2]["id"]), str(pieces[0]["id"])]

@@ -188,19 +188,19 @@ class OrganiseActions:
         else:
             panel.show_collection(chosen.collection, self.reader.collection_pieces(chosen.collection), chosen.smart)
 
-    def export_setlist(self, name: str):
-        what, ok = QInputDialog.getItem(self, "Export setlist", f"Export “{name}” as:", list(SETLIST_FORMATS), 0, False)
-        if not ok:
+    def export_setlist(self, name: str, fmt: str | None = None, target: str | None = None):
+        """A setlist as a folder of numbered copies or a CSV/JSON list (asked for when not given)."""
+        if fmt is None:
+            what, ok = QInputDialog.getItem(self, "Export setlist", f"Export “{name}” as:", list(SETLIST_FORMATS), 0,
+                                            False)
+            fmt = SETLIST_FORMATS[what] if ok else None
+        if fmt is not None and target is None:
+            target = QFileDialog.getExistingDirectory(self, "Copy the setlist's files into") if fmt == "folder" \
+                else QFileDialog.getSaveFileName(self, "Save the setlist", f"{name}.{fmt}")[0]
+        if not fmt or not target:
             return None
-        fmt = SETLIST_FORMATS[what]
-        if fmt == "folder":
-            target = QFileDialog.getExistingDirectory(self, "Copy the setlist's files into")
-            verb, args = collections.export_setlist_folder, (name, target)
-        else:
-            target, _ = QFileDialog.getSaveFileName(self, "Save the setlist", f"{name}.{fmt}")
-            verb, args = _write_setlist, (name, fmt, target)
-        if not target:
-            return None
+        verb, args = (collections.export_setlist_folder, (name, target)) if fmt == "folder" else \
+            (_write_setlist, (name, fmt, target))
         job = self.worker.library_job("Exporting a setlist", verb, *args)
         job.returned.connect(lambda _: self.statusBar().showMessage(f"“{name}” exported to {target}", 10_000))
         job.errored.connect(lambda message: self.statusBar().showMessage(message, 10_000))
