@@ -14,7 +14,11 @@ then the wrong pairs at the chosen threshold, and the time
 ``VectorIndex.nearest_each`` takes on random vectors (exact and approximate)
 side by side.
 
-    python bench/bench_duplicates.py [--work DIR] [--model NAME] [--quick]
+    python bench/bench_duplicates.py [--work DIR] [--model NAME] [--quick | --held-out]
+
+``--held-out`` builds another library from other files (the next 160
+chorales, other Lieder and quartets, other planted copies) to check the
+threshold on data it was not chosen on.
 """
 
 from __future__ import annotations
@@ -49,9 +53,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "clamp-bench-duplicates")
     parser.add_argument("--model", default=None)
     parser.add_argument("--quick", action="store_true", help="a small library (about 60 files)")
+    parser.add_argument("--held-out", action="store_true",
+                        help="other real files (the next 160 chorales, other Lieder and quartets) and other copies")
     args = parser.parse_args()
     sizes = dict(chorales=40, lieder=8, quartets=2, planted=12) if args.quick else \
         dict(chorales=220, lieder=60, quartets=12, planted=45)
+    if args.held_out:
+        sizes.update(chorales=160, skip=220, seed=11)
     truth_file = args.work / "scores" / "truth.json"
     truth = json.loads(truth_file.read_text()) if truth_file.exists() else build(args.work / "scores", **sizes)
     name = model_name(args.model)

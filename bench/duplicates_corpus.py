@@ -34,18 +34,25 @@ def corpus_root() -> Path:
     return Path(music21.__file__).parent / "corpus"
 
 
-def build(folder: Path, *, chorales: int, lieder: int, quartets: int, planted: int, seed: int = 7) -> dict:
-    """Copy and plant the files under ``folder``; returns the truth (also written to truth.json)."""
+def build(folder: Path, *, chorales: int, lieder: int, quartets: int, planted: int, seed: int = 7,
+          skip: int = 0) -> dict:
+    """Copy and plant the files under ``folder``; returns the truth (also written to truth.json).
+
+    ``skip``: leave out the first ``skip`` chorales and as many Lieder and quartets in proportion
+    (a held-out library of other files).
+    """
     root, rng = corpus_root(), random.Random(seed)
     real = folder / "real"
     real.mkdir(parents=True, exist_ok=True)
-    originals = [_copy(p, real / "bach" / p.name) for p in sorted(root.glob("bach/*.mxl"))[:chorales]]
+    picked = sorted(root.glob("bach/*.mxl"))[skip:skip + chorales]
+    originals = [_copy(p, real / "bach" / p.name) for p in picked]
     for name in ("mozart/k80/movement1.mxl", "mozart/k155/movement1.mxl", "joplin/maple_leaf_rag.mxl",
                  "schumann_clara/polonaise_op1n1.mxl", "haydn/opus74no1/movement1.mxl"):
         _copy(root / name, real / name.replace("/", "_"))
     if OPENSCORE.exists():
         for sub, count in (("lieder", lieder), ("string-quartets", quartets)):
-            for p in sorted((OPENSCORE / sub).rglob("*.mxl"))[:count]:
+            offset = skip * count // max(chorales, 1)
+            for p in sorted((OPENSCORE / sub).rglob("*.mxl"))[offset:offset + count]:
                 _copy(p, real / sub / p.name)
     pairs = _known_pairs(root, real)
     picks = rng.sample(originals, planted)
