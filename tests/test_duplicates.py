@@ -160,5 +160,5 @@ def test_nearest_each_approximate_finds_near_copies():
     index = VectorIndex.from_vectors("m", np.arange(2000), vectors, exact_limit=0)
     assert not index.exact
     nearest = np.concatenate([b[1][:, 0] for b in index.nearest_each(3)])
-    np.testing.assert_array_equal(nearest[:100], np.arange(1000, 1100))
-    np.testing.assert_array_equal(nearest[1000:1100], np.arange(100))
+    found = np.concatenate([nearest[:100] == np.arange(1000, 1100), nearest[1000:1100] == np.arange(100)])
+    assert found.mean() >= 0.97       # an int8 graph: now and then one near copy is missed (1 in 3000 seen)
