@@ -2,6 +2,7 @@
 
     xvfb-run -a python docs/screenshots.py            # a virtual X screen
     QT_QPA_PLATFORM=offscreen python docs/screenshots.py
+    QT_QPA_PLATFORM=offscreen python docs/screenshots.py --only organise   # collections, duplicates, edit form
 
 Everything happens in a temporary folder (settings, cache, library): a few
 dozen MusicXML scores from music21's corpus are indexed with the bundled
@@ -104,6 +105,8 @@ def wait_for_page(app, window) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="model name or checkpoint folder (default: bundled)")
+    parser.add_argument("--only", choices=["organise"], default=None,
+                        help="take only these screenshots (organise: collection view, duplicates, edit form)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="clamp-shots-"))
     for name in ("DATA", "CACHE", "CONFIG"):
@@ -120,7 +123,8 @@ def main() -> int:
     first_run = FirstRunDialog(settings)
     first_run.show()
     settle(app)
-    grab(first_run, "first-run")
+    if args.only is None:
+        grab(first_run, "first-run")
     first_run.close()
 
     scores = demo_scores(home / "scores")
@@ -137,7 +141,17 @@ def main() -> int:
     run_job(app, window.tag_library())
     window.refresh_library()
     settle(app, 1.0)
+    if args.only is None:
+        other_shots(app, window)
+    organise_shots(app, window, home)
+    window.close()
+    dispose_windows(app)
+    shutil.rmtree(home, ignore_errors=True)
+    return 0
 
+
+def other_shots(app, window) -> None:
+    """The library, search, similar pieces, tags, the viewer, problems and the dialogs."""
     window.table.selectRow(2)
     wait_for_page(app, window)
     wait_for(app, lambda: not window.thumbnails._pending, 120)
@@ -189,10 +203,63 @@ def main() -> int:
     settle(app)
     grab(about, "about")
     about.close()
-    window.close()
-    dispose_windows(app)
-    shutil.rmtree(home, ignore_errors=True)
-    return 0
+
+
+def organise_shots(app, window, home: Path) -> None:
+    """The collection view, the duplicates panel and the edit form (issue 17), on planted copies."""
+    from PySide6.QtCore import Qt
+
+    from clamp_desktop.engine import collections, organise
+
+    copies = plant_copies(home / "copies")
+    run_job(app, window.add_folder(str(copies)))
+    window.refresh_library()
+    window.model.fetch_all()
+    pieces = [window.model.piece_at(i) for i in range(window.model.rowCount())]
+    bach = [p for p in pieces if "Bach" in (p.get("composer") or "") and "/copies/" not in p["path"]]
+    change = window.worker.change
+    run_job(app, change("", collections.create_collection, "Sunday service"))
+    run_job(app, change("", collections.add_to_collection, "Sunday service", [p["id"] for p in bach[3:8]]))
+    run_job(app, change("", collections.create_collection, "Bach in minor", "composer:bach key:minor"))
+    run_job(app, change("", collections.create_collection, "Teaching"))
+    for stars, piece in zip((5, 4, 3), bach[3:6]):
+        run_job(app, change("", organise.rate, piece["id"], stars))
+    run_job(app, change("", organise.set_favourite, bach[4]["id"], True))
+    run_job(app, change("", organise.edit_piece, bach[5]["id"], title="Jesu, der du meine Seele (final chorale)"))
+    window.refresh_library()
+    window.refresh_sidebar()
+    window.sidebar.setCurrentItem(next(i for i in window.sidebar.items_of("Collections")
+                                       if i.text(0) == "Sunday service"))
+    settle(app, 1.0)
+    window.table.selectRow(1)
+    wait_for_page(app, window)
+    grab(window, "collection-view")
+    window.sidebar.clear_filter()
+    window.duplicates_dock.reveal()
+    run_job(app, window.find_duplicates())
+    window.resizeDocks([window.duplicates_dock], [260], Qt.Orientation.Vertical)
+    settle(app, 1.0)
+    grab(window, "duplicates")
+    window.open_piece(window.reader.piece(bach[5]["id"]))
+    settle(app)
+    form = window.edit_metadata()
+    settle(app)
+    grab(form, "edit-form")
+    form.close()
+
+
+def plant_copies(folder: Path) -> Path:
+    """A byte copy and a music21-transposed copy of two of the demo's Bach chorales."""
+    import music21
+
+    from clamp_desktop.ui.first_run import demo_folder
+
+    folder.mkdir(parents=True, exist_ok=True)
+    chorales = sorted((demo_folder() / "bach").glob("*.mxl"))
+    shutil.copy(chorales[0], folder / f"{chorales[0].stem} (copy).mxl")
+    music21.converter.parse(chorales[1]).transpose("M2").write("musicxml", fp=folder / f"{chorales[1].stem} in D.musicxml")
+    return folder
+
 
 
 if __name__ == "__main__":

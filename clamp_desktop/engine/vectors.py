@@ -48,6 +48,8 @@ ANN_EXPANSION_SEARCH = 1024   # candidate list while searching; measured at 100k
 ANN_DTYPE = "i8"              # int8 graph: built 2.3x faster than float16 at 100k (bench data) ...
 ANN_RESCORED = 4              # ... and its coarse distances are fixed by re-scoring 4k candidates in float32
 ANN_BUILD_STEP = 50_000       # vectors added between progress reports while building
+NEAREST_STEP = 1024          # rows per block in nearest_each ...
+NEAREST_CELLS = 1 << 25      # ... fewer in a large library: a block's product stays under 128 MB
 _OPEN_INDEXES = 4             # libraries x models kept in memory by index_for
 
 
@@ -264,6 +266,38 @@ class VectorIndex:
                 return self._exact(query, k, rows)
             return self._approximate(query, k, rows)
 
+    def nearest_each(self, k: int, step: int = NEAREST_STEP) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Every indexed piece's ``k`` nearest others, in blocks of rows.
+
+        Yields (ids [m], neighbour ids [m, k], cosines [m, k]), best first.
+        Exact (one matrix product per block) up to ``exact_limit`` vectors;
+        above it the approximate index answers each block at once and its
+        candidates are re-scored exactly, so a million pieces cost a batch
+        graph search each rather than a million full products.
+        """
+        with self._lock:
+            ids, matrix, exact = self._ids, self._matrix, self.exact
+            ann = None if exact or not len(ids) else self._ensure_ann()
+        k, step = min(k, len(ids) - 1), max(16, min(step, NEAREST_CELLS // max(len(ids), 1)))
+        for start in range(0, len(ids) if k > 0 else 0, step):
+            block = matrix[start:start + step]
+            if exact:
+                rows = _top_rows(block @ matrix.T, k + 1)
+            else:
+                found = ann.search(block, min(len(ids), ANN_RESCORED * (k + 1)), threads=0)
+                rows = self._rows_of_keys(np.asarray(found.keys, dtype=np.int64))
+            cosines = np.einsum("md,mkd->mk", block, matrix[rows])
+            order = np.argsort(-cosines, axis=1, kind="stable")
+            rows, cosines = np.take_along_axis(rows, order, 1), np.take_along_axis(cosines, order, 1)
+            own = rows == np.arange(start, start + len(block))[:, None]
+            keep = np.argsort(own, axis=1, kind="stable")[:, :k]    # the piece itself goes last, then out
+            yield ids[start:start + step], ids[np.take_along_axis(rows, keep, 1)], np.take_along_axis(cosines, keep, 1)
+
+    def _rows_of_keys(self, keys: np.ndarray) -> np.ndarray:
+        """Row numbers of a [m, n] array of piece ids (a missing key, -1 or stale, maps to row 0)."""
+        rows = np.minimum(np.searchsorted(self._ids, keys), len(self._ids) - 1)
+        return np.where(self._ids[rows] == keys, rows, 0)
+
     def _exact(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> Ranking:
         if rows is None:
             ids, cosines = self._ids, dots(self._matrix, query)
@@ -353,6 +387,13 @@ class VectorIndex:
                 self._ann = ann
                 if self.ann_file is not None:
                     _save_ann(ann, self.ann_file, ids, heads)
+
+
+def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column numbers of each row's ``k`` highest scores (in no order)."""
+    if k >= scores.shape[1]:
+        return np.broadcast_to(np.arange(scores.shape[1]), scores.shape).copy()
+    return np.argpartition(-scores, k - 1, axis=1)[:, :k]
 
 
 def _unchanged(old_ids: np.ndarray, old_heads: np.ndarray, ids: np.ndarray, heads: np.ndarray) -> np.ndarray:

@@ -356,6 +356,29 @@ def ids_with_hash(library: Database, file_hash: str) -> list[int]:
     return [row[0] for row in library.conn.execute("SELECT id FROM pieces WHERE hash = ?", (file_hash,))]
 
 
+def same_file_groups(library: Database) -> list[list[int]]:
+    """Ids of readable pieces whose files have the same bytes (hash and tune), in groups of two or more."""
+    rows = library.conn.execute(
+        "SELECT group_concat(id) FROM pieces WHERE status = 'ok' GROUP BY hash, tune "
+        "HAVING count(DISTINCT path) > 1")
+    return [sorted(int(i) for i in row[0].split(",")) for row in rows]
+
+
+def titles(library: Database) -> list[tuple[int, str]]:
+    """(id, title) of every readable piece that has a title."""
+    return library.conn.execute(
+        "SELECT id, title FROM pieces WHERE status = 'ok' AND title IS NOT NULL AND title != ''").fetchall()
+
+
+def music_of(library: Database, ids: Sequence[int]) -> dict[int, str | None]:
+    """The converted music (ABC, None for a piece listed by its metadata only) of the given pieces."""
+    found = {}
+    for chunk in _chunks(ids):
+        found.update(library.conn.execute(
+            f"SELECT id, abc FROM pieces WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return found
+
+
 # --- vectors -----------------------------------------------------------------
 
 def vector_fingerprints(library: Database, model: str) -> tuple[np.ndarray, np.ndarray]:

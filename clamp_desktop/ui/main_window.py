@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog,
+    QAbstractItemView, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressDialog,
     QSplitter, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -28,6 +28,7 @@ from .icons import app_icon, icon
 from .lazy import LazyDock
 from .library_export import choose_and_export, export_library
 from .library_table import LibraryTable
+from .organise_actions import OrganiseActions
 from .piece_menu import piece_menu
 from .piece_model import COLUMN, PieceRole, PieceTableModel, Row
 from .problems import ProblemsPanel
@@ -57,7 +58,7 @@ def tags_caption(tags: dict[str, list[str]]) -> str:
     return ", ".join(label for labels in tags.values() for label in labels)
 
 
-class MainWindow(ScoreDropTarget, QMainWindow):
+class MainWindow(OrganiseActions, ScoreDropTarget, QMainWindow):
     def __init__(self, settings: Settings | None = None, window_state: WindowState | None = None,
                  first_run=None):
         super().__init__()
@@ -125,8 +126,9 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         info.addWidget(self.results_label, 1)
         info.addWidget(self.filter_label, 0)
         info.addWidget(self.clear_filter_button)
-        self.model = PieceTableModel(self.thumbnails, self._extras, self)
+        self.model = PieceTableModel(self.thumbnails, self._extras, self, editor=self.edit_in_table)
         self.table = LibraryTable(self.model, self.thumbnails.width)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)     # F2: title, composer
         self.table.show_scores(False)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort)
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
@@ -155,6 +157,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.sidebar = Sidebar()
         self.sidebar.filterChosen.connect(self._sidebar_filter)
         self.sidebar.composerRenameRequested.connect(self.rename_composer)
+        self.sidebar.collectionRequested.connect(self.collection_request)
         self.sidebar_dock = QDockWidget("Library", self)
         self.sidebar_dock.setObjectName("sidebarDock")
         self.sidebar_dock.setWidget(self.sidebar)
@@ -168,6 +171,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.similar_dock.raise_()
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
+        self._build_organise_docks(Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea)
 
     def _make_similar_panel(self) -> SimilarPanel:
         panel = SimilarPanel(self.worker, self.settings.get("similar/count"),
@@ -231,12 +235,17 @@ class MainWindow(ScoreDropTarget, QMainWindow):
           "file")
         a("search_syntax", "&Search syntax", lambda: self.show_help("search.md"), None, "search")
         a("about", "&About clamp-desktop", self.show_about, None, "clamp-desktop")
+        self._build_organise_actions()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         menus = {
-            "&File": ["add_folder", "similar_file", "export", None, "share", "settings", None, "quit"],
-            "&Library": ["index", "reindex", None, "tag", "vocabularies", None, "cancel", "problems"],
+            "&File": ["add_folder", "similar_file", "export", None, "backup", "restore", None, "share", "settings",
+                      None, "quit"],
+            "&Library": ["index", "reindex", None, "tag", "vocabularies", None, "duplicates", "new_collection", None,
+                         "cancel", "problems"],
+            "&Piece": ["edit_metadata", "favourite", "rate_0", "rate_1", "rate_2", "rate_3", "rate_4", "rate_5", None,
+                       "add_to_collection", "hide_copy"],
             "&Search": ["find", "keyword", "semantic", "clear_search", None, "similar", "tags"],
         }
         for title, names in menus.items():
@@ -255,7 +264,8 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             else:
                 view.addAction(self.viewer.actions_by_name[name])
         view.addSeparator()
-        for dock in (self.sidebar_dock, self.similar_dock, self.tags_dock, self.problems_dock):
+        for dock in (self.sidebar_dock, self.similar_dock, self.tags_dock, self.problems_dock, self.collection_dock,
+                     self.duplicates_dock):
             view.addAction(dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         for name in ("user_guide", "search_syntax", None, "about"):
@@ -306,6 +316,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.sharing.stop()
         self.save_window_state()
         self.viewer.playback.shutdown()
+        self._rolling_backup()
         self.closed_cleanly = self._close_library()
         super().closeEvent(event)
 
@@ -371,6 +382,12 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         selected_id = self.selected["id"] if self.selected else None
         self.table.show_scores(False)
+        chosen = self.sidebar.current_filter()
+        if chosen is not None and chosen.collection and not chosen.smart and not self.search_bar.text().strip():
+            self.model.show_rows([Row(p) for p in self.reader.collection_pieces(chosen.collection)], False)
+            self.results_label.setText(f"{plural(self.model.total, 'piece')} in “{chosen.collection}”, in its order")
+            self._reselect(selected_id)
+            return
         if folder is None:
             note = {}
 
@@ -431,6 +448,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             self._list_keyword(self._query(self.search_bar.text()))
         if self.problems_dock.panel is not None:
             self.problems_dock.panel.refresh()
+        self._show_chosen_collection()
         self.setWindowTitle(f"clamp-desktop — {self.settings.db_path().name}")
         QTimer.singleShot(0, self.refresh_sidebar)     # the rows show first
 
@@ -441,7 +459,7 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         except Exception as exc:  # a half-written vocabulary must not keep the library from showing
             facets = {}
             self.statusBar().showMessage(f"Facets are unavailable: {exc}", 10_000)
-        self.sidebar.fill(self.reader.folders(), facets, total)
+        self.sidebar.fill(self.reader.folders(), facets, total, self.reader.collections())
 
     def _library_changed(self) -> None:
         if not self._refresh_timer.isActive():
@@ -472,10 +490,13 @@ class MainWindow(ScoreDropTarget, QMainWindow):
         try:
             tags = self.reader.visible_tags(piece_ids)
             keys = self.reader.key_and_meter(piece_ids)
+            marks, edited = self.reader.marks(piece_ids), self.reader.edited(piece_ids)
         except Exception:  # extra information: the table shows without it
             return {}
         return {pid: {"tags": tags_caption(tags.get(pid, {})), "key": keys.get(pid, (None, None))[0],
-                      "time_signature": keys.get(pid, (None, None))[1]} for pid in piece_ids}
+                      "time_signature": keys.get(pid, (None, None))[1], "edited": edited.get(pid, set()),
+                      "rating": marks.get(pid, {}).get("rating"), "favourite": marks.get(pid, {}).get("favourite")}
+                for pid in piece_ids}
 
     def _sort(self, column: int, order) -> None:
         if column >= 0:
@@ -483,6 +504,9 @@ class MainWindow(ScoreDropTarget, QMainWindow):
 
     def _sidebar_filter(self, chosen) -> None:
         self._show_filter(chosen)
+        if chosen is not None and chosen.collection:
+            self.collection_dock.reveal()
+        self._show_chosen_collection()
         if self.query_mode == SEMANTIC and self.search_bar.text():
             self.semantic_search(self.search_bar.text())
         else:
@@ -553,7 +577,10 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             self._show_piece(piece)
 
     def _table_menu(self, position) -> None:
-        piece = self.model.data(self.table.indexAt(position), PieceRole)
+        index = self.table.indexAt(position)
+        if index.isValid():
+            self.table.selectRow(index.row())     # the menu's edit, rate and collection entries act on it
+        piece = self.model.data(index, PieceRole)
         if piece is not None:
             piece_menu(piece, self, self.table).exec(self.table.viewport().mapToGlobal(position))
 

@@ -1,5 +1,5 @@
 """The context menu of a piece: open it in the notation program, show its folder, copy its path,
-find similar pieces, add a tag.
+find similar pieces, add a tag; for the piece on show, edit, rate, favourite, collections, hide.
 
 The menu is built from ``SECTIONS``, each a function adding its entries for a
 piece; a separator goes between sections.  A new kind of entry (say "Add to
@@ -82,7 +82,14 @@ def tag_section(menu: QMenu, piece: dict, host) -> None:
     _add(menu, "add_tag", "Add a tag…", "tag", lambda: add_tag(host, piece))
 
 
-SECTIONS = (file_section, find_section, tag_section)
+def organise_section(menu: QMenu, piece: dict, host) -> None:
+    """Edit, rate, favourite, collections, hide: the window's actions, which act on the piece on show."""
+    selected = getattr(host, "selected", None)
+    if selected is not None and selected["id"] == piece["id"]:
+        host.add_organise_entries(menu)
+
+
+SECTIONS = (file_section, find_section, tag_section, organise_section)
 
 
 def piece_menu(piece: dict, host, parent=None) -> QMenu:

@@ -3,6 +3,10 @@
 A listing is a ``fetch(offset, limit) -> (hits, total)`` function (keyword
 listing or semantic search results); only the pages the view reaches are
 read, and only painted rows ask for thumbnails and tags.
+
+Title and composer can be edited in place (``editor(piece_id, field,
+value)`` saves the edit in the library, never in the file); an edited value
+shows in italics.  Rating and favourite come with the extras.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QFont
 
 PAGE = 200
 
@@ -32,13 +37,20 @@ class Column:
 
 COLUMNS = (   # widths that fit Parts, Tags and Score at the default window size (the title stretches)
     Column("thumbnail", "", 40), Column("title", "Title", 180), Column("composer", "Composer", 120),
+    Column("favourite", "♥", 24), Column("rating", "Rating", 64),
     Column("key", "Key", 72), Column("time_signature", "Meter", 48), Column("ensemble", "Ensemble", 100),
     Column("parts", "Parts", 40),
     Column("tags", "Tags", 120), Column("score", "Score", 64),
 )
 COLUMN = {c.key: i for i, c in enumerate(COLUMNS)}
 PieceRole = Qt.ItemDataRole.UserRole + 1
-EXTRAS = ("tags", "key", "time_signature")     # shown values that come from ``extras``
+EXTRAS = ("tags", "key", "time_signature", "rating", "favourite")     # shown values that come from ``extras``
+EDITABLE = ("title", "composer")                # edited in place
+
+
+def stars(rating: int | None) -> str:
+    """0-5 stars as text: ★★★☆☆ (nothing for an unrated piece)."""
+    return "★" * rating + "☆" * (5 - rating) if rating else ""
 
 
 def score_text(cosine: float | None, probability: float | None, matched: tuple[str, ...] = ()) -> str:
@@ -57,6 +69,12 @@ def score_cell(cosine: float | None, matched: tuple[str, ...] = ()) -> str:
     return f"{cosine:.3f} ✓" if matched else f"{cosine:.3f}"
 
 
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
 def _sort_key(value):
     if value is None or value == "":
         return (1, "")
@@ -65,10 +83,11 @@ def _sort_key(value):
 
 class PieceTableModel(QAbstractTableModel):
     def __init__(self, thumbnails=None, extras: Callable[[list[int]], dict[int, dict]] | None = None,
-                 parent=None):
-        """``extras(ids)`` gives shown values read in bulk: {id: {"tags": ..., "key": ..., ...}}."""
+                 parent=None, editor: Callable[[int, str, str], None] | None = None):
+        """``extras(ids)`` gives shown values read in bulk: {id: {"tags": ..., "key": ..., "edited": {...}}}."""
         super().__init__(parent)
         self.extras = extras
+        self.editor = editor
         self.thumbnails = None
         self.use_thumbnails(thumbnails)
         self.rows: list[Row] = []
@@ -152,7 +171,31 @@ class PieceTableModel(QAbstractTableModel):
             found = self.extras(ids) if self.extras else {}
             self._tags.update({pid: found.get(pid, {}) for pid in ids})
         value = self._tags[piece["id"]].get(key)
-        return piece.get(key) if value is None and key != "tags" else value
+        return piece.get(key) if value is None and key not in ("tags", "edited") else value
+
+    def flags(self, index):
+        flags = super().flags(index)
+        if index.isValid() and self.editor is not None and COLUMNS[index.column()].key in EDITABLE:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        key = COLUMNS[index.column()].key if index.isValid() else None
+        piece = self.rows[index.row()].piece if key in EDITABLE else None
+        if piece is None or role != Qt.ItemDataRole.EditRole or self.editor is None:
+            return False
+        value = " ".join(str(value).split())
+        if value == (piece.get(key) or ""):
+            return False
+        self.editor(piece["id"], key, value)
+        piece[key] = value or None
+        self._tags.setdefault(piece["id"], {}).setdefault("edited", set()).add(key)
+        self.dataChanged.emit(index, index)
+        return True
+
+    def forget_extras(self) -> None:
+        """Read tags, marks and edits again when next shown (after a change)."""
+        self.refresh_tags()
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -170,6 +213,11 @@ class PieceTableModel(QAbstractTableModel):
             return row.piece.get("path")
         if role == Qt.ItemDataRole.ToolTipRole and key == "key" and row.piece.get("key_source") == "estimated":
             return "Mode estimated from the notes (the file states none)"
+        if role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ToolTipRole) and key in EDITABLE \
+                and key in (self._extra(index.row(), "edited") or ()):
+            return _italic() if role == Qt.ItemDataRole.FontRole else f"Edited here (the file is not changed): {row.piece.get('path')}"
+        if role == Qt.ItemDataRole.EditRole and key in EDITABLE:
+            return row.piece.get(key) or ""
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("parts", "score"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
@@ -178,6 +226,10 @@ class PieceTableModel(QAbstractTableModel):
             return None
         if key == "score":
             return score_cell(row.cosine, row.matched)
+        if key == "rating":
+            return stars(self._extra(index.row(), "rating"))
+        if key == "favourite":
+            return "♥" if self._extra(index.row(), "favourite") else ""
         value = self._extra(index.row(), key) if key in EXTRAS else row.piece.get(key)
         return "" if value is None else str(value)
 

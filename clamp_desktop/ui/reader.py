@@ -136,3 +136,42 @@ class LibraryReader(QObject):
 
     def counts(self) -> dict:
         return self.library.counts() if self.library is not None else {"pieces": 0, "failed": 0, "files": 0}
+
+    # --- the user's own data (issue 17) ----------------------------------------------------
+
+    def marks(self, piece_ids: list[int]) -> dict[int, dict]:
+        """piece id -> {"rating", "favourite", "hidden"} of pieces with any mark."""
+        from ..engine.organise import marks
+
+        return marks(self.library, piece_ids) if self.library is not None and piece_ids else {}
+
+    def edited(self, piece_ids: list[int]) -> dict[int, set[str]]:
+        from ..engine.organise import edited_map
+
+        return edited_map(self.library, piece_ids) if self.library is not None and piece_ids else {}
+
+    def edited_fields(self, piece_id: int) -> dict[str, dict]:
+        from ..engine.organise import edited_fields
+
+        return edited_fields(self.library, piece_id) if self.library is not None else {}
+
+    def hidden_ids(self) -> set[int]:
+        from ..engine.organise import hidden_ids
+
+        return set(hidden_ids(self.library)) if self.library is not None else set()
+
+    def collections(self) -> list[dict]:
+        from ..engine.collections import list_collections
+
+        return list_collections(self.library) if self.library is not None else []
+
+    def collection_pieces(self, name: str) -> list[dict]:
+        """A collection's pieces in order (a smart one listed by its search, without the model)."""
+        from ..engine.collections import collection_pieces
+
+        return collection_pieces(self.library, name) if self.library is not None else []
+
+    def collections_of(self, piece_ids: list[int]) -> dict[int, list[str]]:
+        from ..engine.collections import collections_of
+
+        return collections_of(self.library, piece_ids) if self.library is not None and piece_ids else {}

@@ -4,6 +4,10 @@ Choosing an entry filters the table: facets become filters of the search
 syntax (``composer:"…"``, ``ensemble:"string quartet"``, ``tag:genre=chorale``,
 ``key:"G minor"``, ``meter:3/4``, ``lang:de``); a folder keeps the pieces
 under it.  A composer's context menu renames or merges it.
+
+The Collections section lists Favourites and the user's collections (a
+manual one shows its pieces in its own order; a smart one is its saved
+search); their context menu creates, renames, deletes and exports them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from .icons import icon
 FilterRole = Qt.ItemDataRole.UserRole + 1
 FACET_TITLES = {"composer": "Composers", "key": "Keys", "meter": "Meters", "ensemble": "Ensembles",
                 "era": "Eras", "lang": "Lyrics languages", "tempo": "Tempo"}
+COLLECTIONS = "Collections"
 FACT_FACETS = ("ensemble", "era")       # shown after composers; the rest after key and meter
 LATER_FACETS = ("lang", "tempo")
 MAX_VALUES = 300        # per facet; the rest is reachable by typing a filter
@@ -30,6 +35,19 @@ class SidebarFilter:
     label: str
     folder: str | None = None
     term: str | None = None
+    collection: str | None = None     # the collection's name, when the entry is one
+    smart: bool = False
+
+
+FAVOURITES = SidebarFilter("Favourites", term="favourite:yes")
+HIDDEN = SidebarFilter("Hidden copies", term="hidden:yes")
+
+
+def collection_filter(collection: dict) -> SidebarFilter:
+    """A collection as a sidebar entry: a manual one by the ``collection:`` filter, a smart one by its search."""
+    name, smart = collection["name"], collection.get("smart")
+    return SidebarFilter(name, term=smart if smart else f"collection:{quoted(name)}", collection=name,
+                         smart=bool(smart))
 
 
 def quoted(value: str) -> str:
@@ -45,6 +63,7 @@ def facet_term(facet: str, value: str) -> str:
 class Sidebar(QTreeWidget):
     filterChosen = Signal(object)     # SidebarFilter, or None for the whole library
     composerRenameRequested = Signal(str)   # the composer's name as shown
+    collectionRequested = Signal(str, str)  # (what: new, new smart, rename, edit search, delete, export), name
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -60,7 +79,8 @@ class Sidebar(QTreeWidget):
         self._all = None
         self.fill([], {})
 
-    def fill(self, folders: list[str], facets: dict[str, list[tuple[str, int]]], total: int | None = None) -> None:
+    def fill(self, folders: list[str], facets: dict[str, list[tuple[str, int]]], total: int | None = None,
+             collections: list[dict] | None = None) -> None:
         chosen = self.current_filter()
         expanded = {self.topLevelItem(i).text(0) for i in range(self.topLevelItemCount())
                     if self.topLevelItem(i).isExpanded()}
@@ -68,6 +88,7 @@ class Sidebar(QTreeWidget):
         self.clear()
         self._all = QTreeWidgetItem(self, ["All pieces", "" if total is None else str(total)])
         self._all.setIcon(0, icon("clamp-desktop"))
+        self._fill_collections(collections or [])
         folder_group = self._group("Folders")
         for folder in folders:
             item = QTreeWidgetItem(folder_group, [folder.rstrip("/").rsplit("/", 1)[-1] or folder, ""])
@@ -84,9 +105,21 @@ class Sidebar(QTreeWidget):
                 item.setData(0, FilterRole, SidebarFilter(value, term=facet_term(facet, value)))
         for i in range(self.topLevelItemCount()):
             item = self.topLevelItem(i)
-            item.setExpanded(item.text(0) in expanded or item.text(0) == "Folders")
+            item.setExpanded(item.text(0) in expanded or item.text(0) in ("Folders", COLLECTIONS))
         self._reselect(chosen)
         self.blockSignals(False)
+
+    def _fill_collections(self, collections: list[dict]) -> None:
+        group = self._group(COLLECTIONS)
+        for shown, chosen in (("♥ " + FAVOURITES.label, FAVOURITES), (HIDDEN.label, HIDDEN)):
+            QTreeWidgetItem(group, [shown, ""]).setData(0, FilterRole, chosen)
+        for collection in collections:
+            count = collection.get("count")
+            item = QTreeWidgetItem(group, [collection["name"], "" if count is None else str(count)])
+            item.setIcon(0, icon("search" if collection.get("smart") else "file"))
+            item.setToolTip(0, f"Smart collection: {collection['smart']}" if collection.get("smart")
+                            else "Collection (drag its pieces to reorder them in the Collection panel)")
+            item.setData(0, FilterRole, collection_filter(collection))
 
     def _group(self, title: str) -> QTreeWidgetItem:
         item = QTreeWidgetItem(self, [title, ""])
@@ -123,8 +156,24 @@ class Sidebar(QTreeWidget):
         name = item.text(0)
         return [("Rename or merge composer…", lambda: self.composerRenameRequested.emit(name))]
 
+    def collection_actions(self, item: QTreeWidgetItem | None) -> list:
+        """(text, callback) for the Collections section: new ones, and what can be done to one."""
+        group = item if item is not None and item.parent() is None else item.parent() if item is not None else None
+        if group is None or group.text(0) != COLLECTIONS:
+            return []
+        ask = self.collectionRequested.emit
+        actions = [("New collection…", lambda: ask("new", "")), ("New smart collection…", lambda: ask("new smart", ""))]
+        chosen = item.data(0, FilterRole) if item is not group else None
+        if chosen is not None and chosen.collection:
+            name = chosen.collection
+            actions += [("Rename…", lambda: ask("rename", name)), ("Delete", lambda: ask("delete", name))]
+            actions += [("Edit search…", lambda: ask("edit search", name))] if chosen.smart else \
+                [("Export setlist…", lambda: ask("export", name))]
+        return actions
+
     def _context_menu(self, position: QPoint) -> None:
-        actions = self.composer_actions(self.itemAt(position))
+        item = self.itemAt(position)
+        actions = self.composer_actions(item) or self.collection_actions(item)
         if actions:
             menu = QMenu(self)
             for text, callback in actions:

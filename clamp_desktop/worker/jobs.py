@@ -107,6 +107,18 @@ def rename_composer(state: EngineState, old: str, new: str) -> int:
     return state.library().rename_composer(old, new)
 
 
+def on_library(state: EngineState, verb, *args, **kwargs):
+    """An engine verb of the user's library data (``engine.organise``, ``collections``, ``backup``)."""
+    return verb(state.library(), *args, **kwargs)
+
+
+def find_duplicates(state: EngineState):
+    """Groups of identical pieces and other editions (the user's "not duplicates" marks left out)."""
+    from ..engine.duplicates import find_duplicates as find
+
+    return find(state.library(), state.model_name)
+
+
 def save_vocabulary(state: EngineState, vocabulary):
     """Save an edited vocabulary, then re-tag the library with it."""
     from ..engine.tagging import save_vocabulary as save

@@ -110,6 +110,17 @@ class Worker(QObject):
     def rename_composer(self, old: str, new: str) -> Job:
         return self._engine("Renaming a composer", jobs.rename_composer, old, new, interactive=True, writes=True)
 
+    def change(self, label: str, verb: Callable, *args, **kwargs) -> Job:
+        """Run ``verb(library, *args)``, an engine verb that changes the user's data (an edit, a mark, a collection)."""
+        return self._engine(label, jobs.on_library, verb, *args, interactive=True, writes=True, **kwargs)
+
+    def library_job(self, label: str, verb: Callable, *args, **kwargs) -> Job:
+        """Run ``verb(library, *args)`` that only reads the library (an export, a backup file)."""
+        return self._engine(label, jobs.on_library, verb, *args, interactive=True, **kwargs)
+
+    def find_duplicates(self) -> Job:
+        return self._engine("Looking for duplicates", jobs.find_duplicates, key="duplicates")
+
     def save_vocabulary(self, vocabulary) -> Job:
         return self._engine("Re-tagging", jobs.save_vocabulary, vocabulary, writes=True)
 
