@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+
 from PySide6.QtCore import QThread, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
@@ -24,8 +26,9 @@ class SpeedProbe(QThread):
 
         try:
             self.result = model_speeds()
-        except (ClampDesktopError, OSError, RuntimeError, ValueError) as exc:
-            self.error = f"Speed not measured: {exc}"[:200]
+        except Exception as exc:  # noqa: BLE001 - a figure we could not get is said, never a crash
+            reason = str(exc) if isinstance(exc, ClampDesktopError) else f"{type(exc).__name__}: {exc}"
+            self.error = f"Speed not measured: {reason}"[:200]
             self.failed.emit(self.error)
             return
         self.measured.emit(self.result)
@@ -39,6 +42,7 @@ def shared_probe() -> SpeedProbe:
     if _probe is None:
         _probe = SpeedProbe()
         _probe.start()
+        atexit.register(_probe.wait)   # a QThread destroyed while running aborts the process: let it finish
     return _probe
 
 
