@@ -44,7 +44,7 @@ def model_available(entry) -> bool:
 
 def model_caption(entry, speed=None) -> str:
     """The model's line in the choice: what it is, languages, download size and (once measured) speed."""
-    pace = f"; {speed.caption()}" if speed is not None else ""
+    pace = f"\n{speed.caption()}" if speed is not None else ""   # its own line: the captions are long
     if entry.is_bundled:
         state = "" if model_available(entry) else " — not installed with this copy"
         return f"{entry.name}: {entry.description}{state}{pace}"
@@ -52,7 +52,7 @@ def model_caption(entry, speed=None) -> str:
     recommended = "recommended with an internet connection; " if entry.name == RECOMMENDED_ONLINE else ""
     approximate = "about " if entry.files and entry.files[0].size is None else ""
     return (f"{entry.name}: {entry.description} ({recommended}queries in {entry.languages}; "
-            f"download {approximate}{size}{pace})")
+            f"download {approximate}{size}){pace}")
 
 
 class FirstRunDialog(QDialog):
