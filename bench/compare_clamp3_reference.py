@@ -289,6 +289,8 @@ def main() -> None:
     parser.add_argument("--ref-python", required=True, help="an interpreter with the reference's packages")
     parser.add_argument("--work", type=Path, default=Path("/tmp/clamp3-compare"), help="scratch folder")
     parser.add_argument("--openscore", type=Path, help="more OpenScore .mxl files (a few are taken)")
+    parser.add_argument("--reuse-reference", action="store_true",
+                        help="keep the reference's vectors from the last run in --work (same inputs and layers)")
     parser.add_argument("--layers", type=int, default=12,
                         help="transformer layers of each encoder (published: 12; widths stay as published)")
     args = parser.parse_args()
@@ -297,7 +299,10 @@ def main() -> None:
     (work / "reference.log").unlink(missing_ok=True)
     ckpt = make_checkpoint(work, ref, args.ref_python, args.layers)
     inputs = gather_inputs(work, args.openscore)
-    theirs = run_reference(work, ref, args.ref_python, ckpt, args.layers)
+    if args.reuse_reference and (work / "vectors").is_dir():
+        theirs = work / "vectors"
+    else:
+        theirs = run_reference(work, ref, args.ref_python, ckpt, args.layers)
     ours = run_ours(work, ckpt, inputs)
     table = compare(work, inputs, theirs, ours)
     (work / "comparison.json").write_text(json.dumps(table, indent=1), encoding="utf-8")
