@@ -81,3 +81,9 @@ def test_a_library_without_vectors_of_the_previous_model_switches_at_once(tmp_pa
     state.use_model(str(checkpoints[1]), "cpu")
     assert not state.switching and state.serving_name == model_name(str(checkpoints[1]))
     state.close()
+
+
+def test_a_new_model_that_cannot_be_found_leaves_the_previous_one_serving(state, checkpoints, tmp_path):
+    state.use_model(str(tmp_path / "no-such-model"), "cpu")
+    assert state.switching and state.serving_name == model_name(str(checkpoints[0]))
+    assert jobs.search(state, "a chorale", top=3).hits

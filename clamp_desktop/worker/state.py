@@ -84,12 +84,19 @@ class EngineState:
         self._previous = previous if self._worth_serving(previous) else None
 
     def _worth_serving(self, previous: ServedModel) -> bool:
-        """Only a different model with vectors in the library (and still there) keeps serving."""
+        """Only a different model with vectors in the library (and still there) keeps serving.
+
+        A new model that cannot be found leaves the previous one serving (its error comes with indexing).
+        """
         try:
             name = model_name(previous.requested)
         except ClampDesktopError:
             return False
-        return name != self.model_name and self.db_path.exists() and self.library().models().get(name, 0) > 0
+        try:
+            differs = name != self.model_name
+        except ClampDesktopError:
+            differs = True
+        return differs and self.db_path.exists() and self.library().models().get(name, 0) > 0
 
     def model_complete(self) -> None:
         """An index run with the chosen model finished: it serves from now on (the previous one is let go)."""
