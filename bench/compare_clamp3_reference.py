@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -118,8 +119,7 @@ exec(compile(open(script, encoding="utf-8").read(), script, "exec"), main.__dict
 
 
 def run(python: str, code: str, *args, cwd: Path, env: dict | None = None) -> None:
-    import os
-
+    """A reference step with the reference's interpreter; its output goes to reference.log."""
     environment = dict(os.environ, PYTHONHASHSEED="0", **(env or {}))
     done = subprocess.run([python, "-c", code, *map(str, args)], cwd=cwd, env=environment,
                           capture_output=True, text=True)
