@@ -8,7 +8,10 @@ table, which no music vector touches), on every ``--step``-th music21 file:
   another for the interleaving step, then one piece at a time padded to 512
   patches through one-hot x Linear (as ``extract_clamp3.py`` does);
 * ours: in-process conversion, then batched, length-sorted, gather-sum encoding;
-* ours, fast path: the same with int8 linear layers.
+* ours, fast path: the same with int8 linear layers;
+* CLaMP v1 beside it, on the same files (fp32 and fast path): random weights
+  of the published CLaMP-S/512 layout (the real weights need the network),
+  reading each file as v1 does (our ABC, the first 512 bar patches).
 
 It prints pieces per second for each, the exactness of ours against the
 reference computation (max abs diff) and the fast path's cosine to fp32 and
@@ -106,6 +109,30 @@ def reference_encode(model, item: str) -> np.ndarray:
     return (np.stack(out) * w).sum(0) / w.sum()
 
 
+def v1_rows(files: list[Path], work: Path) -> tuple[int, float, float, float]:
+    """(pieces, conversion s, fp32 s, fast-path s) for CLaMP v1 on the same files."""
+    from clamp_desktop.ingest.model_input import v1_input
+    from clamp_desktop.model import load_clamp
+    from clamp_desktop.model.precision import with_precision
+    from clamp_desktop.model.synthetic import write_random_checkpoint
+
+    model = load_clamp(write_random_checkpoint(work / "v1", None), device="cpu")
+    started = time.perf_counter()
+    items = []
+    for path in files:
+        try:
+            items.append(v1_input(path).text)
+        except Exception:  # counted: fewer pieces than files
+            continue
+    convert_s = time.perf_counter() - started
+    timings = []
+    for chosen in (model, with_precision(model, "fast")):
+        started = time.perf_counter()
+        chosen.encode_music(items)
+        timings.append(time.perf_counter() - started)
+    return len(items), convert_s, convert_s + timings[0], convert_s + timings[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--step", type=int, default=25)
@@ -151,6 +178,7 @@ def main() -> None:
         started = time.perf_counter()
         fast = fast_model.encode_music([ours_items[p] for p in names])
         fast_s = convert_s + time.perf_counter() - started
+        v1_count, v1_convert_s, v1_s, v1_fast_s = v1_rows(files, work)
 
     common = [i for i, p in enumerate(names) if p in ref_vectors]
     diff = max(float(np.abs(ours[i] - ref_vectors[names[i]]).max()) for i in common) if common else float("nan")
@@ -165,6 +193,11 @@ def main() -> None:
           f"({ref_s / len(ref_vectors) / (ours_s / len(names)):.1f}x)")
     print(f"ours fast path:     {len(names) / fast_s:.2f} pieces/s (conversion + int8 encoding)")
     print(f"conversion alone:   {len(names) / convert_s:.2f} pieces/s")
+    print("CLaMP v1 beside it (random weights of the published CLaMP-S/512 layout; the real weights are "
+          "not downloaded here):")
+    print(f"v1 fp32:            {v1_count} encoded, {v1_count / v1_s:.2f} pieces/s (first 512 patches)")
+    print(f"v1 fast path:       {v1_count / v1_fast_s:.2f} pieces/s")
+    print(f"v1 conversion alone: {v1_count / v1_convert_s:.2f} pieces/s")
     print(f"max |ours - reference| {diff:.2e}; fast path cosine to fp32 min {cos.min():.4f}, "
           f"top-{k} overlap {overlap:.0%}")
 

@@ -126,6 +126,14 @@ def test_a_file_that_is_not_midi_is_reported_not_crashed(tmp_path):
         model_input(bad, "clamp3")
 
 
+def test_rule_3_1_a_type_2_file_is_dropped_by_the_reference_and_reported_here(tmp_path):
+    midi = mido.MidiFile(write_midi(tmp_path / "a.mid"))
+    midi.type = 2
+    midi.save(tmp_path / "type2.mid")
+    with pytest.raises(ConversionError, match="type-2 MIDI file"):
+        model_input(tmp_path / "type2.mid", "clamp3")
+
+
 def test_rule_2_2a_lines_are_read_as_readlines_reads_them_split_on_newlines_only():
     from clamp_desktop.ingest.interleave import read_lines
 

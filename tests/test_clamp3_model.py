@@ -125,3 +125,20 @@ def test_the_int8_fast_path_applies_to_clamp3_within_cosine_0_99(clamp3):
     texts = ["une pièce joyeuse pour piano", "ein Lied für Chor"]
     cos_text = (normalize(fast.encode_text(texts)) * normalize(clamp3.encode_text(texts))).sum(1)
     assert cos_music.min() >= 0.99 and cos_text.min() >= 0.99
+
+
+def test_a_tokenizer_json_is_read_as_it_is_even_beside_a_tokenizer_config(tmp_path):
+    """As transformers 4.40 (the reference's pin) reads it; newer versions rebuild XLM-R's pipeline from the vocab."""
+    import json
+
+    from tokenizers import Tokenizer
+
+    from clamp_desktop.model.clamp3.loading import load_tokenizer
+
+    train_tokenizer(tmp_path)
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "XLMRobertaTokenizer"}))
+    tokenizer = load_tokenizer(tmp_path)
+    raw = Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
+    for text in ("ein Lied für Chor", "一首欢快的钢琴曲  x", "a  fugue\tin four voices"):
+        assert tokenizer(text)["input_ids"] == raw.encode(text).ids
+    assert tokenizer.sep_token == "</s>" and tokenizer.pad_token_id == 1

@@ -125,3 +125,28 @@ def test_the_model_choice_shows_clamp3_with_its_size_languages_and_published_fig
     dialog.db_edit.setText(str(tmp_path / "scores.db"))
     dialog.accept()
     assert Settings(settings.path).model() == "clamp3-c2"
+
+
+def test_the_model_choice_shows_each_models_speed_measured_on_this_computer(qtbot, tmp_path):
+    dialog, _ = make_dialog(qtbot, tmp_path)
+    with qtbot.waitSignal(dialog.speed_label.measured, timeout=180_000) as measured:
+        pass
+    speeds = measured.args[0]
+    assert speeds["clamp-desktop-mini"].measured and not speeds["clamp3-c2"].measured
+    # CLaMP 3's encoder is far larger than the bundled one: estimated slower, never faster
+    assert 0 < speeds["clamp3-c2"].pieces_per_second < speeds["clamp-desktop-mini"].pieces_per_second
+    assert "pieces/s on this computer (measured)" in dialog.model_radios["clamp-desktop-mini"].text()
+    assert "pieces/s on this computer (estimated)" in dialog.model_radios["clamp3-c2"].text()
+    assert "download about 2.5 GB" in dialog.model_radios["clamp3-c2"].text()
+
+
+def test_the_settings_model_page_shows_the_same_speeds(qtbot, tmp_path):
+    from clamp_desktop.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(tmp_path / "settings.ini"), [])
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.speed_label.measured, timeout=180_000):
+        pass
+    lines = dialog.speed_label.text().splitlines()
+    assert any(line.startswith("clamp3-c2: about") and line.endswith("(estimated)") for line in lines)
+    assert any(line.startswith("clamp-desktop-mini: about") and line.endswith("(measured)") for line in lines)

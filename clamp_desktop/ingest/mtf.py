@@ -29,6 +29,8 @@ def midi_to_mtf(path: str | Path, skipped: frozenset[str] = SKIPPED_META) -> str
     import mido
 
     midi = mido.MidiFile(str(path))
+    if midi.type == 2:   # mido cannot merge independent sequences (a TypeError); the reference drops the file
+        raise ValueError("a type-2 MIDI file (independent sequences): its tracks cannot be merged into one")
     lines = [f"ticks_per_beat {midi.ticks_per_beat}"]
     lines += [message_line(m) for m in midi.merged_track if m.type not in skipped]
     return "\n".join(lines)

@@ -33,6 +33,8 @@ class ModelEntry:
     family: str = "clamp"               # "clamp" (v1 layout) or "clamp3" / "clamp2" (model.clamp3)
     languages: str = "English"          # what its text side understands
     text_tokenizer_repo: str | None = None   # hub repo of its tokenizer, when not distilroberta-base
+    # the music encoder's (hidden, layers, intermediate, bar patches read unless whole pieces), for speed estimates
+    music_encoder: tuple[int, int, int, int] = (768, 6, 3072, 512)
 
     @property
     def is_bundled(self) -> bool:
@@ -67,6 +69,7 @@ PUBLISHED = (
             ),
         ),
         download_size=528_182_869,
+        music_encoder=(768, 6, 3072, 1024),
     ),
 )
 
@@ -93,6 +96,7 @@ MULTILINGUAL = (
             repo_id="sander-wood/clamp3", files=(HubFile(CLAMP3_C2_FILE),),
             download_size=2_500_000_000, whole_pieces=True, family="clamp3",
             languages="about 100 languages (XLM-R)", text_tokenizer_repo=XLMR_TOKENIZER_REPO,
+            music_encoder=(768, 12, 3072, 512),
         ),
         ModelEntry(
             name="clamp2",
@@ -100,6 +104,7 @@ MULTILINGUAL = (
             repo_id="sander-wood/clamp2", files=(HubFile(CLAMP2_FILE),),
             download_size=2_500_000_000, whole_pieces=True, family="clamp2",
             languages="about 100 languages (XLM-R)", text_tokenizer_repo=XLMR_TOKENIZER_REPO,
+            music_encoder=(768, 12, 3072, 512),
         ),
     )
 )
@@ -110,6 +115,7 @@ BUNDLED = (
         description="Small offline model trained by this project on music21's corpus (bundled)",
         bundled_dir="clamp-desktop-mini",
         whole_pieces=True,
+        music_encoder=(256, 4, 1024, 128),
     ),
 )
 

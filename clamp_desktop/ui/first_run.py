@@ -18,6 +18,7 @@ from .. import paths
 from ..engine.demo import demo_folder
 from ..model.registry import bundled_model_dir, list_models
 from .settings import Settings
+from .speed_probe import SpeedLabel
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,17 @@ def model_available(entry) -> bool:
     return not entry.is_bundled or (bundled_model_dir(entry) / "config.json").exists()
 
 
-def model_caption(entry) -> str:
+def model_caption(entry, speed=None) -> str:
+    """The model's line in the choice: what it is, languages, download size and (once measured) speed."""
+    pace = f"\n{speed.caption()}" if speed is not None else ""   # its own line: the captions are long
     if entry.is_bundled:
         state = "" if model_available(entry) else " — not installed with this copy"
-        return f"{entry.name}: {entry.description}{state}"
+        return f"{entry.name}: {entry.description}{state}{pace}"
     size = f"{entry.download_size / 1e9:.1f} GB" if entry.download_size >= 1e9 else f"{entry.download_size / 1e6:.0f} MB"
     recommended = "recommended with an internet connection; " if entry.name == RECOMMENDED_ONLINE else ""
     approximate = "about " if entry.files and entry.files[0].size is None else ""
     return (f"{entry.name}: {entry.description} ({recommended}queries in {entry.languages}; "
-            f"download {approximate}{size})")
+            f"download {approximate}{size}){pace}")
 
 
 class FirstRunDialog(QDialog):
@@ -122,10 +125,21 @@ class FirstRunDialog(QDialog):
         row.addWidget(browse)
         layout.addWidget(self.checkpoint_radio)
         layout.addLayout(row)
+        self.speed_label = SpeedLabel(self)
+        self.speed_label.measured.connect(self._show_speeds)
+        layout.addWidget(self.speed_label)
         first = next((r for r in self.model_radios.values() if r.isEnabled()), None)
         bundled = [n for n, r in self.model_radios.items() if r.isEnabled() and "mini" in n]
         (self.model_radios[bundled[0]] if bundled else first or self.checkpoint_radio).setChecked(True)
         return box
+
+    def _show_speeds(self, speeds: dict) -> None:
+        if speeds:
+            self.speed_label.setText("Speeds: the bundled model measured on a few demo scores; the others "
+                                     "estimated from it and the size of their music encoder.")
+        for entry in list_models():
+            if entry.name in speeds:
+                self.model_radios[entry.name].setText(model_caption(entry, speeds[entry.name]))
 
     def _suggest_db(self, demo: bool) -> None:
         """The demo library gets a database of its own, unless the user typed another."""

@@ -607,7 +607,15 @@ class MainWindow(OrganiseActions, ScoreDropTarget, QMainWindow):
     def index_library(self):
         job = self.worker.index(None, **self._index_options())
         job.finished.connect(self.watcher.rescan)
+        job.returned.connect(lambda _summary: self._model_complete())
         return job
+
+    def _model_complete(self) -> None:
+        """An index run finished: the chosen model has its vectors and now serves search."""
+        from .reader import stored_model_name
+
+        self.reader.model_name = stored_model_name(self.settings.model())
+        self.jobs.show_device(self.reader.model_name, None)
 
     def reindex_library(self):
         answer = QMessageBox.question(self, "Re-index everything",
@@ -686,10 +694,7 @@ class MainWindow(OrganiseActions, ScoreDropTarget, QMainWindow):
             return
         if {"model/name", "model/device", "model/whole_pieces"} & set(changed):
             self.worker.use_model(self.settings.model(), self.settings.device())
-            from .reader import stored_model_name
-
-            self.reader.model_name = stored_model_name(self.settings.model())
-            self.jobs.show_device(self.reader.model_name, None)
+            # search keeps the previous model's vectors until the new model's index run completes
             from ..model.registry import REGISTRY
 
             entry = REGISTRY.get(self.settings.get("model/name") or "")

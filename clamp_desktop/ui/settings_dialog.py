@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 
 from .icons import icon
 from .settings import OPTIONS, Option, Settings
+from .speed_probe import SpeedLabel
 
 
 def editor_for(option: Option) -> QWidget:
@@ -106,6 +107,8 @@ class SettingsDialog(QDialog):
             set_editor_value(editor, settings.get(option.key))
             self.editors[option.key] = editor
             pages[option.page].addRow(option.title, editor)
+        self.speed_label = SpeedLabel(self)
+        pages["Model"].addRow("Speed", self.speed_label)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

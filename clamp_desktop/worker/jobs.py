@@ -32,7 +32,9 @@ def index(state: EngineState, folders: list[str] | None = None, workers: int | N
     library = state.library()
     folders = list(folders) if folders else library.folders()
     indexer = LibraryIndexer(library, state.model_name, state.load_model, workers=workers, suffixes=suffixes)
-    return (yield from indexer.run(folders))
+    summary = yield from indexer.run(folders)
+    state.model_complete()   # every piece the model reads has its vector now (a cancelled run never gets here)
+    return summary
 
 
 def reindex(state: EngineState, workers: int | None = None, suffixes: tuple[str, ...] | None = None):
@@ -68,27 +70,27 @@ def add_folder(state: EngineState, folder: str, workers: int | None = None,
 def tag(state: EngineState, vocabularies=None):
     from ..engine.tagging import tag_library
 
-    return (yield from tag_library(state.library(), state.model_name, state.load_model,
+    return (yield from tag_library(state.library(), state.serving_name, state.load_serving_model,
                                    vocabularies=vocabularies))
 
 
 def search(state: EngineState, text: str, top: int = 100, offset: int = 0, words_first: bool = False):
     from ..engine.search import search as run_search
 
-    return run_search(state.library(), text, state.model_name, state.load_model,
+    return run_search(state.library(), text, state.serving_name, state.load_serving_model,
                       top=top, offset=offset, semantic=True, words_first=words_first)
 
 
 def similar_to_piece(state: EngineState, piece_id: int, top: int = 10):
     from ..engine.similar import similar_to_piece as run_similar
 
-    return run_similar(state.library(), piece_id, state.model_name, top=top)
+    return run_similar(state.library(), piece_id, state.serving_name, top=top)
 
 
 def similar_to_file(state: EngineState, path: str, top: int = 10):
     from ..engine.similar import similar_to_file as run_similar
 
-    return run_similar(state.library(), path, state.model_name, state.load_model, top=top)
+    return run_similar(state.library(), path, state.serving_name, state.load_serving_model, top=top)
 
 
 TAG_EDITS = ("add", "remove", "accept")
@@ -116,7 +118,7 @@ def find_duplicates(state: EngineState):
     """Groups of identical pieces and other editions (the user's "not duplicates" marks left out)."""
     from ..engine.duplicates import find_duplicates as find
 
-    return find(state.library(), state.model_name)
+    return find(state.library(), state.serving_name)
 
 
 def save_vocabulary(state: EngineState, vocabulary):

@@ -2,14 +2,30 @@
 
 Only the engine lane's thread touches an ``EngineState``, so the library has a
 single writer and the model is loaded once, after the window is up.
+
+After a switch of model, indexing encodes with the new model while search,
+similar pieces and tagging keep using the previous one (and its vectors)
+until an index run with the new model has completed; then they switch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.models import model_loader, model_name
+from ..errors import ClampDesktopError
 from ..store import Library
+
+
+@dataclass
+class ServedModel:
+    """A model whose stored vectors search reads: the previous one while the new one's are incomplete."""
+
+    requested: str | None
+    device: str | None
+    load: Callable
 
 
 class EngineState:
@@ -20,10 +36,25 @@ class EngineState:
         self._library: Library | None = None
         self._load = model_loader(model, device)
         self._model = None
+        self._previous: ServedModel | None = None
 
     @property
     def model_name(self) -> str:
+        """The model indexing encodes with (the one chosen last)."""
         return model_name(self.requested_model)
+
+    @property
+    def serving_name(self) -> str:
+        """The model search, similar pieces and tags read vectors of."""
+        return model_name(self._previous.requested) if self._previous else self.model_name
+
+    def load_serving_model(self):
+        return self._previous.load() if self._previous else self.load_model()
+
+    @property
+    def switching(self) -> bool:
+        """True while the new model's vectors are being made and the previous model still serves."""
+        return self._previous is not None
 
     def library(self) -> Library:
         if self._library is None:
@@ -44,9 +75,32 @@ class EngineState:
         return str(self.load_model().device)
 
     def use_model(self, model: str | None, device: str | None) -> None:
-        if (model, device) != (self.requested_model, self.device):
-            self.requested_model, self.device = model, device
-            self._load, self._model = model_loader(model, device), None
+        """Index with ``model`` from now on; keep serving the previous one until that is complete."""
+        if (model, device) == (self.requested_model, self.device):
+            return
+        previous = self._previous or ServedModel(self.requested_model, self.device, self._load)
+        self.requested_model, self.device = model, device
+        self._load, self._model = model_loader(model, device), None
+        self._previous = previous if self._worth_serving(previous) else None
+
+    def _worth_serving(self, previous: ServedModel) -> bool:
+        """Only a different model with vectors in the library (and still there) keeps serving.
+
+        A new model that cannot be found leaves the previous one serving (its error comes with indexing).
+        """
+        try:
+            name = model_name(previous.requested)
+        except ClampDesktopError:
+            return False
+        try:
+            differs = name != self.model_name
+        except ClampDesktopError:
+            differs = True
+        return differs and self.db_path.exists() and self.library().models().get(name, 0) > 0
+
+    def model_complete(self) -> None:
+        """An index run with the chosen model finished: it serves from now on (the previous one is let go)."""
+        self._previous = None
 
     def close(self) -> None:
         if self._library is not None:

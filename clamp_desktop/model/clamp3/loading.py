@@ -46,7 +46,7 @@ def load_tokenizer(folder: Path, tokenizer_folder: Path | None = None):
 
     source = tokenizer_folder or folder
     try:
-        if (source / "tokenizer.json").exists() and not (source / "tokenizer_config.json").exists():
+        if (source / "tokenizer.json").exists():   # its own pipeline, as the reference's transformers 4.40 reads it
             return PreTrainedTokenizerFast(
                 tokenizer_file=str(source / "tokenizer.json"), bos_token="<s>", eos_token="</s>",
                 sep_token="</s>", cls_token="<s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
