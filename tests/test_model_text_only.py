@@ -14,6 +14,7 @@ from transformers import BertConfig, BertModel
 
 from clamp_desktop.cli import main
 from clamp_desktop.engine.models import text_model_loader
+from clamp_desktop.errors import CheckpointError
 from clamp_desktop.model import load_clamp
 from clamp_desktop.model.bert import BertShape, PlainBert, plain_bert_refusal
 from clamp_desktop.model.checkpoint import package_model_dir, read_state_dict, weights_file
@@ -113,16 +114,31 @@ def test_the_bundled_models_text_side_alone_gives_the_whole_models_text_vectors(
     assert abs(alone.encode_text(TEXTS) - whole.encode_text(TEXTS)).max() < 1e-5
 
 
-def test_a_bert_text_checkpoint_folder_loads_its_text_side_alone(tmp_path):
+def _bert_text_checkpoint(folder: Path) -> Path:
+    """A random tiny CLaMP whose text encoder is a BERT with MiniLM's tokenizer, in safetensors."""
     config = tiny_config()
     config["text_config"] = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 32, "num_hidden_layers": 2,
                              "num_attention_heads": 4, "intermediate_size": 48, "max_position_embeddings": 130}
-    folder = write_random_checkpoint(tmp_path / "bert-text", config, seed=3, fmt="safetensors", tokenizer=False)
+    folder = write_random_checkpoint(folder, config, seed=3, fmt="safetensors", tokenizer=False)
     for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
         shutil.copy(package_model_dir(MINILM) / name, folder / name)
+    return folder
+
+
+def test_a_bert_text_checkpoint_folder_loads_its_text_side_alone(tmp_path):
+    folder = _bert_text_checkpoint(tmp_path / "bert-text")
     alone = load_text_model(folder, "cpu")
     assert isinstance(alone, ClampText)
     assert abs(alone.encode_text(TEXTS) - load_clamp(folder, device="cpu").encode_text(TEXTS)).max() < 1e-5
+
+
+def test_a_config_asking_for_more_text_layers_than_the_weights_hold_is_refused(tmp_path):
+    folder = _bert_text_checkpoint(tmp_path / "bert-text")
+    config = json.loads((folder / "config.json").read_text())
+    config["text_config"]["num_hidden_layers"] = 3
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match="do not match the model's config.json"):
+        load_text_model(folder, "cpu")
 
 
 def test_a_roberta_text_checkpoint_falls_back_to_the_whole_model(tiny_checkpoint):

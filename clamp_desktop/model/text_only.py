@@ -109,13 +109,25 @@ def _checkpoint_folder(name_or_folder: str | Path) -> tuple[str, Path | None]:
 
 
 def _tower(shape: BertShape, dim: int, state: dict[str, torch.Tensor], what: str) -> TextTower:
-    """Shapes checked on the meta device first (no memory for a config that asks for a huge network)."""
-    with torch.device("meta"):
-        probe = TextTower(shape, dim)
-    state = check_weights(probe.state_dict(), state, what)
+    """The tower with ``state``'s weights; a config asking for more weights than there are is refused first.
+
+    (Counting, not building on the meta device as ``checkpoint.build_network``
+    does: the meta device's first use imports a second or two of torch.)
+    """
+    asked, held = _parameter_count(shape, dim), sum(tensor.numel() for tensor in state.values())
+    if asked != held:
+        raise CheckpointError(f"{what} do not match the model's config.json: it asks for {asked:,} "
+                              f"weights, the files hold {held:,}.")
     tower = TextTower(shape, dim)
-    tower.load_state_dict(state, strict=True)
+    tower.load_state_dict(check_weights(tower.state_dict(), state, what), strict=True)
     return tower.eval()
+
+
+def _parameter_count(shape: BertShape, dim: int) -> int:
+    hidden, inner = shape.hidden_size, shape.intermediate_size
+    embeddings = (shape.vocab_size + shape.max_position_embeddings + shape.type_vocab_size + 2) * hidden
+    layer = 4 * (hidden * hidden + hidden) + 2 * (hidden * inner) + inner + hidden + 4 * hidden
+    return embeddings + shape.num_hidden_layers * layer + hidden * dim + dim
 
 
 def _text_weights(folder: Path, text_dir: Path, text_prefix: str) -> dict[str, torch.Tensor] | None:
