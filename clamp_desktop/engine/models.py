@@ -37,7 +37,7 @@ def text_model_loader(requested: str | None, device: str | None = None) -> Calla
 
     @functools.cache
     def load():
-        from ..model.text_only import load_text_model
+        from ..model import load_text_model
 
         name = requested or default_model_name()
         return load_text_model(name, device) or model_loader(requested, device)()
