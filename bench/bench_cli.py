@@ -11,7 +11,11 @@ types it, ``--runs`` times (median printed), in one run on the same machine:
 - a description search, cold: a fresh cache folder each time, so the text
   side of the model is loaded and the query encoded;
 - the same description search, cached: its text vector comes from the
-  on-disk query cache (``engine/search.py``), so no model is loaded.
+  on-disk query cache (``engine/search.py``), so no model is loaded;
+- the query's encoding alone, in a fresh process, two ways: the text side
+  alone (``text_model_loader``: plain-torch BERT, no transformers, what the
+  cold search does) and the whole model (``model_loader``: transformers, both
+  encoders, what every description search loaded before).
 
 Figures are printed with their ratio to ``--version``; docs/performance.md
 keeps a measured table.
@@ -31,10 +35,17 @@ from pathlib import Path
 QUERY = "a slow chorale in a minor key"
 
 
+ENCODE = ("from clamp_desktop.engine.models import {loader}; "
+          f"{{loader}}(None, 'cpu')().encode_text([{QUERY!r}])")
+
+
 def timed(args: list[str], env: dict) -> float:
+    return timed_python(["-m", "clamp_desktop", *args], env)
+
+
+def timed_python(args: list[str], env: dict) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "clamp_desktop", *args], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([sys.executable, *args], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -73,6 +84,10 @@ def main() -> None:
             "search composer:bach (filter only)": lambda: timed(search + ["composer:bach"], env),
             f'search "{QUERY}" (cold)': cold,
             f'search "{QUERY}" (cached)': lambda: timed(search + [QUERY], env),
+            "encode the query: text side alone (plain torch)":
+                lambda: timed_python(["-c", ENCODE.format(loader="text_model_loader")], env),
+            "encode the query: whole model (transformers)":
+                lambda: timed_python(["-c", ENCODE.format(loader="model_loader")], env),
         }
         medians = {name: statistics.median(run() for _ in range(options.runs)) for name, run in cases.items()}
     base = medians["clamp-desktop --version"]

@@ -12,7 +12,7 @@ import click
 
 from ..engine.export import export_text
 from ..engine.export import fact_values as _fact_values
-from ..engine.models import model_loader, model_name
+from ..engine.models import model_loader, model_name, text_model_loader
 from ..errors import ClampDesktopError
 from ..store import Library
 from .app import cli, db_option, device_option, echo_json, json_option, model_option, progress_bar
@@ -87,7 +87,7 @@ def search(text, top, offset, model_only, verbose, db_path, model, device, as_js
     refuse_unknown_filters(text)
     name = model_name(model)
     with Library(library_path(db_path), readonly=True) as library:
-        result = run_search(library, text, name, model_loader(model, device), top=top, offset=offset,
+        result = run_search(library, text, name, text_model_loader(model, device), top=top, offset=offset,
                             hybrid=not model_only)
         rows = result_rows(library, result, offset)
         folders = library.folders()

@@ -27,6 +27,24 @@ def model_loader(requested: str | None, device: str | None = None, tqdm_class=No
     return load
 
 
+def text_model_loader(requested: str | None, device: str | None = None) -> Callable:
+    """Like ``model_loader``, for callers that only encode texts: the text side alone where it can be.
+
+    For the bundled model this loads a plain-torch text encoder (no
+    transformers, no music encoder): a cold description search in a fresh
+    process then costs about a third of loading the whole model.
+    """
+
+    @functools.cache
+    def load():
+        from ..model import load_text_model
+
+        name = requested or default_model_name()
+        return load_text_model(name, device) or model_loader(requested, device)()
+
+    return load
+
+
 def model_fingerprint(name: str) -> str:
     """The model name plus the sizes and times of its local files, for caches of its vectors.
 

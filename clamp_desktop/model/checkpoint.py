@@ -20,15 +20,19 @@ import pickle
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
-from transformers import BertConfig
 
 from ..errors import CheckpointError
-from .network import ClampNetwork, build_text_config
 from .registry import DISTILROBERTA_CONFIG
+
+if TYPE_CHECKING:   # transformers is imported only where a whole network is built (text_only.py does without)
+    from transformers import BertConfig
+
+    from .network import ClampNetwork
 
 _MUSIC_CONFIG_FIELDS = (
     "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
@@ -51,6 +55,10 @@ class CheckpointConfig:
 
     @classmethod
     def from_dict(cls, raw: dict) -> "CheckpointConfig":
+        from transformers import BertConfig
+
+        from .network import build_text_config
+
         try:
             music = BertConfig(**{k: raw[k] for k in _MUSIC_CONFIG_FIELDS if k in raw})
             max_length = int(raw["max_length"])
@@ -68,6 +76,11 @@ class CheckpointConfig:
 
 
 def read_config(folder: Path) -> CheckpointConfig:
+    return CheckpointConfig.from_dict(read_config_fields(folder))
+
+
+def read_config_fields(folder: Path) -> dict:
+    """config.json as a plain dict (no transformers config built)."""
     path = folder / "config.json"
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -75,7 +88,9 @@ def read_config(folder: Path) -> CheckpointConfig:
         raise CheckpointError(f"{folder} has no config.json; it is not a CLaMP checkpoint folder.") from exc
     except (OSError, ValueError) as exc:
         raise CheckpointError(f"{path} cannot be read as JSON: {exc}") from exc
-    return CheckpointConfig.from_dict(raw)
+    if not isinstance(raw, dict):
+        raise CheckpointError(f"{path} does not hold a JSON object.")
+    return raw
 
 
 def weights_file(folder: Path) -> Path:
@@ -157,6 +172,8 @@ def build_network(config: CheckpointConfig, state: dict[str, torch.Tensor], what
     shapes compared with the weights, so a config.json that asks for a huge
     network is refused before anything is allocated.
     """
+    from .network import ClampNetwork
+
     if config.text_encoder_package:
         text_dir = package_model_dir(config.text_encoder_package)
         text_state = read_state_dict(weights_file(text_dir))

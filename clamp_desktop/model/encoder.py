@@ -9,13 +9,16 @@ masked, so a batch gives what one-at-a-time gives (to float rounding).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from .linalg import normalize  # noqa: F401  (re-exported)
-from .network import ClampNetwork
 from .patching import PATCH_LENGTH, patchify, segments
+
+if TYPE_CHECKING:   # network.py imports transformers, which a text query's encoder does without
+    from .network import ClampNetwork
 
 TEXT_MAX_TOKENS = 128
 
@@ -66,7 +69,40 @@ def pool_segments(vectors: np.ndarray, weights: Sequence[Sequence[int]]) -> np.n
     return out
 
 
-class Clamp:
+class TextEncoding:
+    """Texts -> vectors, for anything with ``network.text_features``/``text_proj``, ``tokenizer``,
+    ``device`` and ``token_budget``: the whole ``Clamp`` and the text-only ``text_only.ClampText``."""
+
+    @property
+    def dim(self) -> int:
+        return self.network.text_proj.out_features
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts -> float32 [n, dim] vectors (special tokens on, truncated at 128 tokens)."""
+        if not len(texts):
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.encode_token_lists(
+            [self.tokenizer(t, truncation=True, max_length=TEXT_MAX_TOKENS)["input_ids"] for t in texts])
+
+    def encode_token_lists(self, token_lists: Sequence[list[int]]) -> np.ndarray:
+        """Token id lists -> float32 [n, dim] text vectors, batched by length."""
+        out = np.zeros((len(token_lists), self.dim), dtype=np.float32)
+        pad_id = self.tokenizer.pad_token_id or 0
+        lengths = [len(t) for t in token_lists]
+        for batch in length_batches(lengths, self.token_budget, max_batch=128):
+            longest = max(lengths[i] for i in batch)
+            ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(batch), longest), dtype=torch.long)
+            for row, index in enumerate(batch):
+                ids[row, : lengths[index]] = torch.tensor(token_lists[index], dtype=torch.long)
+                mask[row, : lengths[index]] = 1
+            with torch.inference_mode():
+                features = self.network.text_features(ids.to(self.device), mask.to(self.device))
+            out[batch] = features.float().cpu().numpy()
+        return out
+
+
+class Clamp(TextEncoding):
     """A CLaMP model ready to encode: network, tokenizer, patch limit and device.
 
     ``patch_budget`` caps batch size x longest piece: on CPU, batches much
@@ -135,30 +171,6 @@ class Clamp:
             out[batch] = features.float().cpu().numpy()
             if on_batch:
                 on_batch(len(batch))
-        return out
-
-    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
-        """Texts -> float32 [n, dim] vectors (special tokens on, truncated at 128 tokens)."""
-        if not len(texts):
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self.encode_token_lists(
-            [self.tokenizer(t, truncation=True, max_length=TEXT_MAX_TOKENS)["input_ids"] for t in texts])
-
-    def encode_token_lists(self, token_lists: Sequence[list[int]]) -> np.ndarray:
-        """Token id lists -> float32 [n, dim] text vectors, batched by length."""
-        out = np.zeros((len(token_lists), self.dim), dtype=np.float32)
-        pad_id = self.tokenizer.pad_token_id or 0
-        lengths = [len(t) for t in token_lists]
-        for batch in length_batches(lengths, self.token_budget, max_batch=128):
-            longest = max(lengths[i] for i in batch)
-            ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), longest), dtype=torch.long)
-            for row, index in enumerate(batch):
-                ids[row, : lengths[index]] = torch.tensor(token_lists[index], dtype=torch.long)
-                mask[row, : lengths[index]] = 1
-            with torch.inference_mode():
-                features = self.network.text_features(ids.to(self.device), mask.to(self.device))
-            out[batch] = features.float().cpu().numpy()
         return out
 
     def __repr__(self) -> str:

@@ -11,13 +11,8 @@ import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel, BertConfig, BertModel
 
+from .bert import masked_mean
 from .patching import PATCH_FEATURES, PATCH_LENGTH
-
-
-def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean over the real positions of each sequence (the reference's avg_pooling)."""
-    mask = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * mask).sum(dim=1) / mask.sum(dim=1)
 
 
 class PatchEncoder(nn.Module):
