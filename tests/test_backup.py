@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -29,8 +30,8 @@ def test_tag_decisions_and_vocabularies_survive_a_new_library(tmp_path, tiny_che
         tagging.accept_tag(library, second, "genre", "hymn")
         saved = backup.write_backup(library, tmp_path / "b.json")
     assert (saved["tags"], saved["vocabularies"]) == (2, 1)
-    for leftover in tmp_path.glob("lib.db*"):
-        leftover.unlink()
+    for leftover in tmp_path.glob("lib.db*"):      # the database, its WAL and its saved vectors
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
     (vocabularies / "voicing.toml").unlink()
     index(db, folder, tiny_checkpoint)
     with Library(db) as library:
@@ -76,8 +77,8 @@ def test_a_hidden_byte_copy_stays_the_hidden_one(tmp_path, tiny_checkpoint):
         organise.set_hidden(library, by_path[str(copy)])
         organise.rate(library, by_path[str(original)], 2)
         backup.write_backup(library, tmp_path / "b.json")
-    for leftover in tmp_path.glob("lib.db*"):
-        leftover.unlink()
+    for leftover in tmp_path.glob("lib.db*"):      # the database, its WAL and its saved vectors
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
     index(db, folder, tiny_checkpoint)
     with Library(db) as library:
         backup.restore_backup(library, tmp_path / "b.json")

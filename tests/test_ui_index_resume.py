@@ -26,9 +26,12 @@ def settings(tmp_path, tiny_checkpoint):
     return settings
 
 
-def open_window(qtbot, settings, tmp_path) -> MainWindow:
+def open_window(qtbot, settings, tmp_path, messages: list | None = None) -> MainWindow:
+    """The window, shown; ``messages`` collects every status bar line from the start (a line may last a moment)."""
     window = MainWindow(settings, WindowState(tmp_path / "config" / "window-state.ini"))
     qtbot.addWidget(window)
+    if messages is not None:
+        window.statusBar().messageChanged.connect(messages.append)
     window.show()
     qtbot.waitExposed(window)
     return window
@@ -51,8 +54,9 @@ def test_a_cancelled_run_is_reported_and_finished_when_the_window_opens_again(qt
         assert library.unfinished_index_run()["folders"] == [str(folder.resolve())]
     window.close()
 
-    again = open_window(qtbot, settings, tmp_path)
-    qtbot.waitUntil(lambda: again.statusBar().currentMessage().startswith("Resuming the indexing"), timeout=JOB_S)
+    messages = []
+    again = open_window(qtbot, settings, tmp_path, messages)
+    qtbot.waitUntil(lambda: any(m.startswith("Resuming the indexing") for m in messages), timeout=JOB_S)
     qtbot.waitUntil(lambda: finished(settings.db_path()), timeout=JOB_S)
     with Library(settings.db_path(), readonly=True) as library:
         assert len(library.pieces()) == 12

@@ -197,7 +197,8 @@ def test_selecting_a_piece_renders_its_score_with_notes(qtbot, window):
     assert piece["title"].startswith("BWV 1.6")      # the file's centred title credit
     assert window.viewer.title_label.text() == piece["title"]
     assert "F major" in window.viewer.facts_label.text() and "4/4" in window.viewer.facts_label.text()
-    assert ink_pixels(window.viewer.current_image()) > 5000
+    image = window.viewer.current_image()
+    assert ink_pixels(image) > 0.02 * image.width() * image.height()     # staves and notes, not a bare title
 
 
 def test_the_similar_panel_lists_the_nearest_pieces_and_opens_one(qtbot, window):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView
 
 from .piece_model import COLUMN, COLUMNS
 
-HIDDEN_BY_DEFAULT = ("ensemble",)
+HIDDEN_BY_DEFAULT = ("ensemble", "rating")     # right-click the header to show them
 ROW_PADDING = 6
 THUMBNAIL_ASPECT = 1.42        # a portrait page
 
