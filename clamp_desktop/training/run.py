@@ -259,7 +259,8 @@ def train_from_corpus(out_dir: Path, opts: CorpusOptions, cache_dir: Path | None
     config, network = start_network(opts)
     tokenizer = text_tokenizer(config)
     table = TextTable()
-    examples = build_examples(train_records, opts.max_length, opts.variants, opts.seed, table)
+    examples = build_examples(train_records, opts.max_length, opts.variants, opts.seed, table,
+                              whole_pieces=True)  # the bundled model reads whole pieces
     cache = TextFeatureCache(cache_dir / f"text-features-{TEXT_PACKAGE}.npz")
     features = cache.features(network.text_enc, tokenizer, table.texts, log)
     texts_done = time.perf_counter()
