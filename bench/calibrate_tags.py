@@ -42,8 +42,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from clamp_desktop.engine.calibration import (  # noqa: E402
-    NEVER, Calibration, VocabularyCalibration, choose_threshold, fit_temperature, probabilities, reliability,
-    write_calibration,
+    NEVER, Calibration, VocabularyCalibration, choose_threshold, fit_temperature, probabilities, read_calibration,
+    reliability, write_calibration,
 )
 from clamp_desktop.model import load_clamp, normalize  # noqa: E402
 
@@ -233,7 +233,9 @@ def main(argv=None) -> int:
     log(f"fitting on {len(fitting)} pieces, reporting on {len(test)} test pieces")
     calibration = Calibration(Path(folder).name, fit(model, vocabularies, fitting),
                               f"{what}, seed {args.seed}: {len(fitting)} pieces "
-                              "(music21's corpus split by work, OpenScore by composer)")
+                              "(music21's corpus split by work, OpenScore by composer)",
+                              # search's relevance (calibrate_relevance.py) stays; it names its weights
+                              getattr(read_calibration(Path(folder)), "relevance", None))
     result = report(model, vocabularies, test, calibration)
     print_report(result)
     if not args.dry_run:

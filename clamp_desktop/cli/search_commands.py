@@ -51,7 +51,8 @@ def result_rows(library, result, offset: int) -> list[dict]:
     tags = browse.visible_tags(library, ids)
     return [dict(rank=offset + number + 1, **_piece_fields(hit.piece, facts.get(hit.piece["id"], (None, None)),
                                                             tags.get(hit.piece["id"], {})),
-                 cosine=hit.cosine, probability=hit.probability, matched=list(hit.matched))
+                 cosine=hit.cosine, probability=hit.probability, relevance=hit.relevance,
+                 matched=list(hit.matched))
             for number, hit in enumerate(result.hits)]
 
 
@@ -62,6 +63,8 @@ def _show_results(rows: list[dict], result, offset: int) -> None:
         click.echo(f"ignored filter: {ignored}", err=True)
     for row in rows:
         score = "" if row["cosine"] is None else f"cos {row['cosine']:+.3f}  "
+        if row["relevance"] is not None:
+            score += f"rel {row['relevance']:.0%}  "
         if row["probability"] is not None:
             score += f"p {row['probability'] * 100:.2f}%  "
         composer = f" - {row['composer']}" if row["composer"] else ""

@@ -400,8 +400,10 @@ class MainWindow(ScoreDropTarget, QMainWindow):
             hits = [h for h in hits if h.piece["path"].startswith(folder.rstrip(os.sep) + os.sep)]
         self.thumbnails.forget_pending()
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched) for h in hits], scored=True)
-        shown = f"{len(hits)} best of {result.total} for “{text}” (cosine · what each piece meets of the query)"
+        self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched, h.relevance) for h in hits],
+                             scored=True)
+        figures = "cosine · relevance · " if any(h.relevance is not None for h in hits) else "cosine · "
+        shown = f"{len(hits)} best of {result.total} for “{text}” ({figures}what each piece meets of the query)"
         notes = [n for n in (result.message, result.hint) if n]
         self.results_label.setText(shown + "".join(f" — {n}" for n in notes))
         if hits:

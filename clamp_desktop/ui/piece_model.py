@@ -21,6 +21,7 @@ class Row:
     cosine: float | None = None
     probability: float | None = None
     matched: tuple[str, ...] = ()     # what the query named that the piece meets (hybrid search)
+    relevance: float | None = None    # calibrated chance the piece is relevant (engine.search.Hit)
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,16 @@ PieceRole = Qt.ItemDataRole.UserRole + 1
 EXTRAS = ("tags", "key", "time_signature")     # shown values that come from ``extras``
 
 
-def score_text(cosine: float | None, probability: float | None, matched: tuple[str, ...] = ()) -> str:
-    """The cosine, then the reference probability (model-only rankings) or what the piece meets."""
+def score_text(cosine: float | None, probability: float | None, matched: tuple[str, ...] = (),
+               relevance: float | None = None) -> str:
+    """The cosine, the calibrated relevance where the model has one, then the reference
+    probability (model-only rankings) or what the piece meets."""
     if cosine is None:
         return ""
+    text = f"{cosine:.3f}" if relevance is None else f"{cosine:.3f} · {relevance:.0%} relevant"
     if matched:
-        return f"{cosine:.3f} · {', '.join(matched)}"
-    return f"{cosine:.3f}" if probability is None else f"{cosine:.3f} · {probability:.1%}"
+        return f"{text} · {', '.join(matched)}"
+    return text if probability is None else f"{text} · {probability:.1%}"
 
 
 def _sort_key(value):
@@ -167,7 +171,7 @@ class PieceTableModel(QAbstractTableModel):
         if key == "thumbnail":
             return None
         if key == "score":
-            return score_text(row.cosine, row.probability, row.matched)
+            return score_text(row.cosine, row.probability, row.matched, row.relevance)
         value = self._extra(index.row(), key) if key in EXTRAS else row.piece.get(key)
         return "" if value is None else str(value)
 
