@@ -74,3 +74,12 @@ def test_search_hits_carry_the_calibrated_relevance_only_where_the_model_has_one
             assert all(0 < h.relevance < 1 for h in hits)
         listing = search(library, '"chorale"', name, lambda: tiny_model, semantic=False)
         assert all(h.cosine is None and h.relevance is None for h in listing.hits)
+
+
+def test_the_score_column_shows_the_relevance_only_where_the_engine_gave_one():
+    from clamp_desktop.ui.piece_model import score_text
+
+    assert score_text(0.3123, None, ("string quartet",), 0.434) == "0.312 · 43% relevant · string quartet"
+    assert score_text(0.3123, None, ("string quartet",)) == "0.312 · string quartet"
+    assert score_text(0.3123, 0.0512, (), 0.9) == "0.312 · 90% relevant · 5.1%"
+    assert score_text(None, None, (), 0.9) == ""
