@@ -233,12 +233,12 @@ def main(argv=None) -> int:
     log(f"fitting on {len(fitting)} pieces, reporting on {len(test)} test pieces")
     calibration = Calibration(Path(folder).name, fit(model, vocabularies, fitting),
                               f"{what}, seed {args.seed}: {len(fitting)} pieces "
-                              "(music21's corpus split by work, OpenScore by composer)",
-                              # search's relevance (calibrate_relevance.py) stays; it names its weights
-                              getattr(read_calibration(Path(folder)), "relevance", None))
+                              "(music21's corpus split by work, OpenScore by composer)")
     result = report(model, vocabularies, test, calibration)
     print_report(result)
     if not args.dry_run:
+        # Search's relevance (calibrate_relevance.py) stays: it names the weights it belongs to.
+        calibration.relevance = getattr(read_calibration(Path(folder)), "relevance", None)
         print(f"\nwrote {write_calibration(Path(folder), calibration)}")
     if args.json_path:
         Path(args.json_path).write_text(json.dumps(result, indent=2), encoding="utf-8")
