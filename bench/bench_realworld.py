@@ -140,6 +140,8 @@ def link_folder(truth: dict, folder: Path) -> dict[str, dict]:
             Path(item["collection"]) / path.relative_to(path.parents[3 if item["collection"] == "lieder" else 2])
         target = folder / ("music21" if item["collection"] == "music21" else "openscore") / relative
         if not target.exists():
+            if target.is_symlink():
+                target.unlink()    # dangling: the checkout (and its music21) it pointed into is gone
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(path)
         by_link[str(target)] = item

@@ -42,8 +42,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from clamp_desktop.engine.calibration import (  # noqa: E402
-    NEVER, Calibration, VocabularyCalibration, choose_threshold, fit_temperature, probabilities, reliability,
-    write_calibration,
+    NEVER, Calibration, VocabularyCalibration, choose_threshold, fit_temperature, probabilities, read_calibration,
+    reliability, write_calibration,
 )
 from clamp_desktop.model import load_clamp, normalize  # noqa: E402
 
@@ -237,6 +237,8 @@ def main(argv=None) -> int:
     result = report(model, vocabularies, test, calibration)
     print_report(result)
     if not args.dry_run:
+        # Search's relevance (calibrate_relevance.py) stays: it names the weights it belongs to.
+        calibration.relevance = getattr(read_calibration(Path(folder)), "relevance", None)
         print(f"\nwrote {write_calibration(Path(folder), calibration)}")
     if args.json_path:
         Path(args.json_path).write_text(json.dumps(result, indent=2), encoding="utf-8")

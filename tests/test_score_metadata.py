@@ -125,6 +125,34 @@ def test_a_surname_first_folder_without_comma_names_a_known_composer(tmp_path):
     assert composers.folder_composer("Berlin_Pieces") is None      # not a person the authority knows
 
 
+def test_an_unknown_name_credited_as_composer_gives_way_to_a_known_composers_folder(tmp_path):
+    # An invented poet in a folder the authority file knows: the folder's composer.
+    meta = meta_of(write(tmp_path / "Schubert" / "Lieder" / "Evening.musicxml", score(composer="W. Poetmann")))
+    assert meta["composer"] == "Franz Schubert"
+    # A folder the authority does not know is weaker evidence than the file: the credit stays ...
+    meta = meta_of(write(tmp_path / "Smith,_Jane" / "Evening.musicxml", score(composer="John Doe")))
+    assert meta["composer"] == "John Doe"
+    # ... unless the credit says it is the words', or names the piece's lyricist.
+    assert composers.choose("Text: John Doe", "Jane Smith") == "Jane Smith"
+    assert composers.choose("John Doe", "Jane Smith", lyricist="John Doe") == "Jane Smith"
+    assert composers.choose("John Doe", "Jane Smith", lyricist="Ann Lee") == "John Doe"
+    # A composer the authority knows keeps its credit in anyone's folder.
+    assert composers.choose("Johann Sebastian Bach", "Franz Schubert") == "Johann Sebastian Bach"
+
+
+def test_music21s_monteverdi_madrigals_that_credit_the_poet_are_monteverdis(tmp_path):
+    import shutil
+
+    from conftest import corpus_root
+
+    folder = tmp_path / "monteverdi"
+    folder.mkdir()
+    for name in ("madrigal.4.6.mxl", "madrigal.4.9.mxl"):     # "G.B. Guarini", "A. Gatti" as composer
+        shutil.copy(corpus_root() / "monteverdi" / name, folder / name)
+        meta = meta_of(folder / name)
+        assert meta["composer"] == "Claudio Monteverdi" and meta["composer_raw"] == "monteverdi", name
+
+
 def test_a_folder_that_is_no_composer_is_not_taken_for_one(tmp_path):
     meta = meta_of(write(tmp_path / "Berlin" / "Piano_Pieces" / "Evening.musicxml", score()))
     assert meta["composer"] is None

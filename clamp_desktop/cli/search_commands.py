@@ -39,8 +39,8 @@ def result_rows(library, result, offset: int) -> list[dict]:
     tags = browse.visible_tags(library, ids)
     return [dict(rank=offset + number + 1, **_piece_fields(hit.piece, facts.get(hit.piece["id"], (None, None)),
                                                             tags.get(hit.piece["id"], {})),
-                 cosine=hit.cosine, probability=hit.probability, matched=list(hit.matched))
-            # a calibrated relevance (when Hit gains one) goes here as relevance=...; results.score_text prints it
+                 cosine=hit.cosine, probability=hit.probability, relevance=hit.relevance,
+                 matched=list(hit.matched))
             for number, hit in enumerate(result.hits)]
 
 

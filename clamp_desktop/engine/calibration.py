@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ClampDesktopError
+from .relevance import RelevanceCalibration
 from .scoring import LOGIT_SCALE
 
 CALIBRATION_FILE = "calibration.json"
@@ -51,6 +53,7 @@ class Calibration:
     model: str
     vocabularies: dict[str, VocabularyCalibration] = field(default_factory=dict)
     data: str = ""
+    relevance: RelevanceCalibration | None = None    # cosine -> P(relevant) of search hits (engine.relevance)
 
     def temperature(self, vocabulary: str, labels: tuple[str, ...] | None = None) -> float:
         entry = self._entry(vocabulary, labels)
@@ -74,15 +77,18 @@ def read_calibration(folder: Path) -> Calibration | None:
         raw = json.loads(path.read_text(encoding="utf-8"))
         entries = {name: VocabularyCalibration(**{**value, "labels": tuple(value.get("labels", ()))})
                    for name, value in raw["vocabularies"].items()}
+        relevance = RelevanceCalibration(**raw["relevance"]) if raw.get("relevance") else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Calibration(raw.get("model", ""), entries, raw.get("data", ""))
+    return Calibration(raw.get("model", ""), entries, raw.get("data", ""), relevance)
 
 
 def write_calibration(folder: Path, calibration: Calibration) -> Path:
     path = Path(folder) / CALIBRATION_FILE
     data = {"model": calibration.model, "data": calibration.data,
             "vocabularies": {k: {**asdict(v), "labels": list(v.labels)} for k, v in calibration.vocabularies.items()}}
+    if calibration.relevance is not None:
+        data["relevance"] = asdict(calibration.relevance)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
@@ -101,10 +107,38 @@ def calibration_for(model_name: str | None) -> Calibration | None:
     except Exception:  # noqa: BLE001 - an unknown name simply has no calibration
         return None
     if entry is None:
-        return read_calibration(Path(name))
+        return _checked(read_calibration(Path(name)), Path(name))
     if entry.is_bundled:
-        return read_calibration(bundled_model_dir(entry))
+        return _checked(read_calibration(bundled_model_dir(entry)), bundled_model_dir(entry))
     return None
+
+
+def _checked(calibration: Calibration | None, folder: Path) -> Calibration | None:
+    """The calibration, its relevance dropped when it was fitted on other weights than the folder's."""
+    if calibration is None or calibration.relevance is None:
+        return calibration
+    if weights_sha256(folder) != calibration.relevance.weights_sha256:
+        calibration.relevance = None
+    return calibration
+
+
+def weights_sha256(folder: Path) -> str:
+    """sha256 of a model folder's weights file ("" when it has none): what a relevance calibration names."""
+    from ..ingest.scanner import file_hash
+    from ..model.checkpoint import weights_file
+
+    try:
+        return file_hash(str(weights_file(Path(folder))))
+    except (OSError, ClampDesktopError):
+        return ""
+
+
+def relevance_of(model_name: str | None, cosine: float | None) -> float | None:
+    """P(relevant) of a hit with this cosine under the model's calibration; None without one."""
+    calibration = calibration_for(model_name)
+    if cosine is None or calibration is None or calibration.relevance is None:
+        return None
+    return calibration.relevance.probability(cosine)
 
 
 def probabilities(cos: np.ndarray, temperature: float = 1.0) -> np.ndarray:

@@ -31,6 +31,7 @@ import numpy as np
 
 from ..model.linalg import normalize
 from ..store import queries
+from .calibration import relevance_of
 from .filters import Selection, parse_query, select, unknown_filter_reason, without_hidden
 from .hybrid import hybrid_ranking
 from .languages import query_language_hint
@@ -48,6 +49,7 @@ class Hit:
     cosine: float | None = None
     probability: float | None = None   # the reference tool's softmax; model-only ranking only
     matched: tuple[str, ...] = ()      # the query's soft constraints this piece meets (hybrid ranking)
+    relevance: float | None = None     # calibrated P(relevant) from the cosine; None: the model has no calibration
 
 
 @dataclass
@@ -166,6 +168,8 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
     else:
         result = rank(library, index, vector, selection, top, offset)
     result.hint = query_language_hint(query.text, model_name)
+    for hit in result.hits:
+        hit.relevance = relevance_of(model_name, hit.cosine)
     return result
 
 

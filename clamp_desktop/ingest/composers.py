@@ -243,16 +243,30 @@ def looks_like_name(name: str | None) -> bool:
     return 1 <= len(words_) <= 5 and all(_NAME_WORD.match(w) for w in words_) and words_[-1][0].isupper()
 
 
-def choose(file_credit: str | None, folder_composer_: str | None) -> str | None:
-    """The composer of a piece: the file's own credit, unless a folder names a known composer and the
-    credit is not one the authority file knows nor reads as a name (a lyricist's line, OCR debris)."""
+def choose(file_credit: str | None, folder_composer_: str | None, lyricist: str | None = None) -> str | None:
+    """The composer of a piece: the file's own credit, or the folder's composer where the credit is
+    no composer the authority file knows and
+
+    * it reads as no name (OCR debris), or
+    * it names someone else's role ("Words by ...") or the piece's lyricist, or
+    * the folder names a composer the authority file knows: a name it does not
+      know, typed as the composer, is more often the poet (music21's Monteverdi
+      madrigals credit Guarini) than a second composer in that composer's folder.
+    """
     cleaned = clean(file_credit)
     known = lookup(cleaned)
     if known:
         return known.name
-    if folder_composer_ and (cleaned is None or not looks_like_name(cleaned)):
+    if folder_composer_ and (cleaned is None or not looks_like_name(cleaned) or _names_another_role(
+            file_credit, cleaned, lyricist) or lookup(folder_composer_) is not None):
         return folder_composer_
     return cleaned or folder_composer_
+
+
+def _names_another_role(credit: str | None, cleaned: str | None, lyricist: str | None) -> bool:
+    """A credit that says it is the words' ("Text: Heine") or names the piece's lyricist."""
+    return bool(credit and _OTHER_ROLES.match(credit.strip())) or (
+        cleaned is not None and cleaned == clean(lyricist))
 
 
 def folder_composer(folder: str, table: Authority | None = None) -> str | None:

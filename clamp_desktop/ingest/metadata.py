@@ -137,7 +137,7 @@ def name_piece(meta: dict, path: str | Path) -> dict:
     """
     raw = meta.get("composer_raw") or meta.get("composer")
     in_folders = folder_composers(path)
-    composer = composers.choose(raw, in_folders[0][1] if in_folders else None)
+    composer = composers.choose(raw, in_folders[0][1] if in_folders else None, meta.get("lyricist"))
     if in_folders and composer == in_folders[0][1] and composers.canonical(raw) != composer:
         raw = in_folders[0][0]
     meta["composer"], meta["composer_raw"] = composer, raw if composer else None

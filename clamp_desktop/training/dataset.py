@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model.patching import patchify
+from ..model.patching import patchify, segments
 from .descriptions import dropout_text, fields_of, full_text
 from .facts import piece_facts
 from .openscore import PREFIX, split_by_composer
@@ -90,12 +90,17 @@ class Example:
     """One piece ready for training: patches, facts, and indices of its description texts."""
 
     id: str
-    patches: np.ndarray                  # uint8 [n_patches, 64]
+    patches: np.ndarray                  # uint8 [n_patches, 64]: the first segment
     facts: dict
     texts: list[int] = field(default_factory=list)   # indices into TextTable (dropout variants)
     used: list[tuple[str, ...]] = field(default_factory=list)  # the fields each variant names
     full: int = -1                                    # index of the full description
     signature: dict = field(default_factory=dict)     # field -> hash of its phrasings (its value)
+    segments: list[np.ndarray] = field(default_factory=list)  # every segment, ``patches`` first
+
+    def segment(self, rng: random.Random) -> np.ndarray:
+        """One of the piece's segments, drawn by ``rng`` (its only one for a piece that fits)."""
+        return self.segments[rng.randrange(len(self.segments))] if len(self.segments) > 1 else self.patches
 
 
 class TextTable:
@@ -117,11 +122,14 @@ class TextTable:
 
 
 def build_examples(records: list[dict], max_length: int, variants: int, seed: int,
-                   table: TextTable) -> list[Example]:
+                   table: TextTable, whole_pieces: bool = False) -> list[Example]:
     """Patches and ``variants`` text-dropout descriptions (+ the full one) per piece.
 
     A record may carry its own ``fields`` (field -> phrasings, as a library
-    piece does); otherwise they are built from its facts.
+    piece does); otherwise they are built from its facts.  ``whole_pieces``:
+    a long piece keeps every segment the model reads it in at inference
+    (``patching.segments``), and training draws one of them each time it sees
+    the piece; otherwise only its first ``max_length`` patches.
     """
     rng = random.Random(seed)
     examples = []
@@ -129,7 +137,9 @@ def build_examples(records: list[dict], max_length: int, variants: int, seed: in
     for record in records:
         facts = record.get("facts") or piece_facts(record)
         fields = record.get("fields") or fields_of(facts)
-        patches = np.asarray(patchify(record["abc"], max_length), dtype=np.uint8)
+        cut = segments(patchify(record["abc"], None), max_length) if whole_pieces else [
+            (patchify(record["abc"], max_length), 0)]
+        pieces = [np.asarray(patches, dtype=np.uint8) for patches, _ in cut]
         # Pieces with the same fields share their drawn texts: the texts would
         # be drawn from the same distribution anyway, and the frozen text
         # encoder (the slow part on a CPU) then sees far fewer distinct texts.
@@ -140,7 +150,8 @@ def build_examples(records: list[dict], max_length: int, variants: int, seed: in
                               table.add(full_text(fields)))
         texts, used, full = drawn_for[key]
         signature = {name: hash(tuple(phrases)) for name, phrases in fields.items()}
-        examples.append(Example(record["id"], patches, facts, list(texts), list(used), full, signature))
+        examples.append(Example(record["id"], pieces[0], facts, list(texts), list(used), full, signature,
+                                pieces))
     return examples
 
 

@@ -111,7 +111,8 @@ def finetune(model: str | Path, db_path: str | Path, out_dir: str | Path, opts: 
     clamp = load_clamp(model, device="cpu")
     network = clamp.network
     table = TextTable()
-    examples = build_examples(records, clamp.max_length, opts.variants, opts.seed, table)
+    examples = build_examples(records, clamp.max_length, opts.variants, opts.seed, table,
+                              whole_pieces=clamp.whole_pieces)
     features = pooled_text_features(network.text_enc, clamp.tokenizer, table.texts)
     log(f"library: {len(records)} pieces, {len(table)} description texts")
     result = train_contrastive(network, examples, features, epochs=opts.epochs, batch_size=opts.batch_size,

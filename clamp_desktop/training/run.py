@@ -93,6 +93,7 @@ def mini_config(opts: CorpusOptions) -> dict:
         "projection_dim": opts.projection_dim,
         "text_encoder_package": TEXT_PACKAGE,
         "text_config": minilm_config(),
+        "whole_pieces": True,     # trained on segments (``build_examples``), so it reads whole pieces
     }
 
 
@@ -202,7 +203,7 @@ def start_network(opts: CorpusOptions) -> tuple[dict, ClampNetwork]:
     config = dict(read_config(Path(folder)).raw)
     if not config.get("text_encoder_package"):
         raise TrainingError(f"{opts.init_from} has its own text encoder; continue only a model like the bundled one")
-    return config, load_clamp(opts.init_from, device="cpu").network
+    return {**config, "whole_pieces": True}, load_clamp(opts.init_from, device="cpu").network
 
 
 def openscore_root(opts: CorpusOptions) -> Path | None:
@@ -259,7 +260,8 @@ def train_from_corpus(out_dir: Path, opts: CorpusOptions, cache_dir: Path | None
     config, network = start_network(opts)
     tokenizer = text_tokenizer(config)
     table = TextTable()
-    examples = build_examples(train_records, opts.max_length, opts.variants, opts.seed, table)
+    examples = build_examples(train_records, opts.max_length, opts.variants, opts.seed, table,
+                              whole_pieces=True)  # the bundled model reads whole pieces
     cache = TextFeatureCache(cache_dir / f"text-features-{TEXT_PACKAGE}.npz")
     features = cache.features(network.text_enc, tokenizer, table.texts, log)
     texts_done = time.perf_counter()

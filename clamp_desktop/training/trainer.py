@@ -80,12 +80,14 @@ def batches_by_length(lengths: Sequence[int], batch_size: int, patch_budget: int
     return batches
 
 
-def pad_patches(examples: Sequence[Example], batch: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    longest = max(len(examples[i].patches) for i in batch)
+def pad_patches(examples: Sequence[Example], batch: list[int],
+                rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
+    """(ids, mask) of one drawn segment per piece (``Example.segment``: all are as long as the first)."""
+    chosen = [examples[i].segment(rng) for i in batch]
+    longest = max(len(patches) for patches in chosen)
     ids = torch.zeros((len(batch), longest, PATCH_LENGTH), dtype=torch.long)
     mask = torch.zeros((len(batch), longest), dtype=torch.long)
-    for row, index in enumerate(batch):
-        patches = examples[index].patches
+    for row, patches in enumerate(chosen):
         ids[row, : len(patches)] = torch.from_numpy(patches.astype(np.int64))
         mask[row, : len(patches)] = 1
     return ids, mask
@@ -149,7 +151,7 @@ def train_masked_music(network: ClampNetwork, examples: Sequence[Example], *, st
                 break
             for group in optimizer.param_groups:
                 group["lr"] = lr * _schedule(step, steps, max(1, steps // 20))
-            ids, mask = pad_patches(examples, batch)
+            ids, mask = pad_patches(examples, batch, rng)
             corrupted, chosen = mask_patches(ids, mask, generator)
             hidden = encoder(corrupted, mask)
             logits = head(hidden[chosen])
@@ -261,7 +263,7 @@ def train_contrastive(network: ClampNetwork, examples: Sequence[Example], text_f
             variants = [-1 if rng.random() < full_text_rate or not examples[i].texts
                         else rng.randrange(len(examples[i].texts)) for i in batch]
             text_ids = [examples[i].full if v < 0 else examples[i].texts[v] for i, v in zip(batch, variants)]
-            ids, mask = pad_patches(examples, batch)
+            ids, mask = pad_patches(examples, batch, rng)
             music = nn.functional.normalize(network.music_features(ids, mask), dim=-1)
             text = nn.functional.normalize(network.text_proj(feats[text_ids]), dim=-1)
             scale = logit_scale.clamp(max=math.log(100)).exp()

@@ -428,7 +428,8 @@ class MainWindow(OrganiseActions, ScoreDropTarget, QMainWindow):
         self.thumbnails.forget_pending()
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         selected_id = self.selected["id"] if self.selected else None
-        self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched) for h in hits], scored=True)
+        self.model.show_rows([Row(h.piece, h.cosine, h.probability, h.matched, h.relevance) for h in hits],
+                             scored=True)
         self.table.show_scores(True)
         from ..engine.search import WORDS_LABEL
 

@@ -26,6 +26,7 @@ class Row:
     cosine: float | None = None
     probability: float | None = None
     matched: tuple[str, ...] = ()     # what the query named that the piece meets (hybrid search)
+    relevance: float | None = None    # calibrated chance the piece is relevant (engine.search.Hit)
 
 
 @dataclass(frozen=True)
@@ -53,20 +54,25 @@ def stars(rating: int | None) -> str:
     return "★" * rating + "☆" * (5 - rating) if rating else ""
 
 
-def score_text(cosine: float | None, probability: float | None, matched: tuple[str, ...] = ()) -> str:
-    """The cosine, then the reference probability (model-only rankings) or what the piece meets."""
+def score_text(cosine: float | None, probability: float | None, matched: tuple[str, ...] = (),
+               relevance: float | None = None) -> str:
+    """The cosine, the calibrated relevance where the model has one, then the reference
+    probability (model-only rankings) or what the piece meets."""
     if cosine is None:
         return ""
+    text = f"{cosine:.3f}" if relevance is None else f"{cosine:.3f} · {relevance:.0%} relevant"
     if matched:
-        return f"{cosine:.3f} · {', '.join(matched)}"
-    return f"{cosine:.3f}" if probability is None else f"{cosine:.3f} · {probability:.1%}"
+        return f"{text} · {', '.join(matched)}"
+    return text if probability is None else f"{text} · {probability:.1%}"
 
 
-def score_cell(cosine: float | None, matched: tuple[str, ...] = ()) -> str:
-    """The Score column, kept narrow: the cosine, ✓ when the piece meets what the query names."""
+def score_cell(cosine: float | None, matched: tuple[str, ...] = (), relevance: float | None = None) -> str:
+    """The Score column, kept narrow: the calibrated relevance where the model has one, else the cosine;
+    ✓ when the piece meets what the query names (the tooltip has all the figures)."""
     if cosine is None:
         return ""
-    return f"{cosine:.3f} ✓" if matched else f"{cosine:.3f}"
+    figure = f"{cosine:.3f}" if relevance is None else f"{relevance:.0%}"
+    return f"{figure} ✓" if matched else figure
 
 
 def _italic() -> QFont:
@@ -207,8 +213,8 @@ class PieceTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and key == "thumbnail" and self.thumbnails is not None:
             return self.thumbnails.pixmap(row.piece)
         if role == Qt.ItemDataRole.ToolTipRole and key == "score" and row.cosine is not None:
-            return "cosine · what the piece meets of the query: " + score_text(row.cosine, row.probability,
-                                                                                row.matched)
+            return "cosine · relevance · what the piece meets of the query: " + score_text(
+                row.cosine, row.probability, row.matched, row.relevance)
         if role == Qt.ItemDataRole.ToolTipRole and key in ("title", "thumbnail"):
             return row.piece.get("path")
         if role == Qt.ItemDataRole.ToolTipRole and key == "key" and row.piece.get("key_source") == "estimated":
@@ -225,7 +231,7 @@ class PieceTableModel(QAbstractTableModel):
         if key == "thumbnail":
             return None
         if key == "score":
-            return score_cell(row.cosine, row.matched)
+            return score_cell(row.cosine, row.matched, row.relevance)
         if key == "rating":
             return stars(self._extra(index.row(), "rating"))
         if key == "favourite":

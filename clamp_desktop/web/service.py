@@ -61,7 +61,7 @@ def _hit_row(number: int, hit, facts: dict, tags: dict) -> dict:
     return {"rank": number, "id": piece["id"], "title": piece.get("title"), "composer": piece.get("composer"),
             "key": key, "meter": meter, "parts": piece.get("parts"), "measures": piece.get("measures"),
             "tags": tags.get(piece["id"], {}), "score": hit.cosine, "cosine": hit.cosine,
-            "matched": list(hit.matched)}
+            "relevance": hit.relevance, "matched": list(hit.matched)}
 
 
 class LibraryService:
