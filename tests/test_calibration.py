@@ -9,7 +9,7 @@ import pytest
 
 from clamp_desktop.engine import browse, tagging
 from clamp_desktop.engine.calibration import (
-    NEVER, UNCALIBRATED_THRESHOLD, Calibration, VocabularyCalibration, calibration_for, choose_threshold,
+    NEVER, SHOW_FLOOR, UNCALIBRATED_THRESHOLD, Calibration, VocabularyCalibration, calibration_for, choose_threshold,
     fit_temperature, probabilities, read_calibration, reliability, write_calibration,
 )
 from clamp_desktop.engine.indexer import run_to_end
@@ -60,11 +60,11 @@ def test_the_threshold_keeps_shown_tags_right_at_least_90_percent_at_every_cut()
 
 
 def test_calibration_round_trips_and_changed_labels_fall_back(tmp_path):
-    entry = VocabularyCalibration(0.04, 0.6, 0.93, 0.4, 500, ("a", "b"))
+    entry = VocabularyCalibration(0.04, 0.85, 0.93, 0.4, 500, ("a", "b"))
     write_calibration(tmp_path, Calibration("m", {"genre": entry}, "validation"))
     back = read_calibration(tmp_path)
     assert back.vocabularies["genre"] == entry
-    assert back.temperature("genre", ("a", "b")) == 0.04 and back.threshold("genre", ("a", "b")) == 0.6
+    assert back.temperature("genre", ("a", "b")) == 0.04 and back.threshold("genre", ("a", "b")) == 0.85
     assert back.threshold("genre", ("a", "b", "c")) == UNCALIBRATED_THRESHOLD     # the user changed the labels
     assert back.threshold("mood") == UNCALIBRATED_THRESHOLD and back.temperature("mood") == 1.0
     (tmp_path / "calibration.json").write_text("{not json", encoding="utf-8")
@@ -128,14 +128,14 @@ def test_a_composer_tag_is_never_shown_for_a_piece_whose_composer_is_known(calib
     unknown = [p for p in pieces if not p["composer"]]
     assert known and unknown                           # the Trecento files name no composer
     shown = browse.visible_tags(library, None)
-    floor = vocabularies["composer"].threshold
+    floor = max(vocabularies["composer"].threshold, SHOW_FLOOR)
     # The rule, not the threshold, hides them: these guesses are above it.
     assert any(score >= floor for p in known
                for vocabulary, _, score, _ in queries.tag_rows(library, p["id"]) if vocabulary == "composer")
     for piece in known:                                # not shown, not even offered as a suggestion
         assert "composer" not in shown.get(piece["id"], {})
         assert "composer" not in tagging.piece_tags(library, piece["id"])
-    for piece in unknown:                              # calibrated threshold 0: guesses show where none is known
+    for piece in unknown:                              # calibrated threshold 0 (so the floor): guesses show where none is known
         views = tagging.piece_tags(library, piece["id"])["composer"]
         assert all(v.visible == (v.score >= floor) for v in views)
         assert sorted(shown.get(piece["id"], {}).get("composer", [])) == sorted(v.label for v in views if v.visible)
@@ -152,3 +152,12 @@ def test_the_bundled_model_carries_a_calibration_for_the_builtin_vocabularies_as
         assert 0 < entry.temperature and 0 <= entry.threshold <= NEVER
         if entry.threshold < NEVER:
             assert entry.precision >= 0.9
+
+
+def test_a_tag_under_the_floor_is_never_shown_however_well_the_held_out_pieces_went():
+    confidence = np.linspace(0.01, 1.0, 500)
+    always_right = np.ones(500, dtype=bool)            # a few held-out pieces, all easy
+    threshold, _, share = choose_threshold(confidence, always_right)
+    assert threshold >= SHOW_FLOOR and share == pytest.approx((confidence >= threshold).mean())
+    stored = Calibration("m", {"genre": VocabularyCalibration(temperature=0.05, threshold=3e-05)})
+    assert stored.threshold("genre") == SHOW_FLOOR     # a calibration.json written before the floor
