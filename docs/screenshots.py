@@ -190,7 +190,7 @@ def other_shots(app, window) -> None:
     settle(app)
     grab(window, "problems")
 
-    settings.set("library/workers", 0)      # as a user has it ("Automatic")
+    window.settings.set("library/workers", 0)      # as a user has it ("Automatic")
     dialog = window.show_settings()
     settle(app)
     grab(dialog, "settings")

@@ -37,11 +37,11 @@ class Column:
 
 
 COLUMNS = (   # widths that fit Parts, Tags and Score at the default window size (the title stretches)
-    Column("thumbnail", "", 40), Column("title", "Title", 180), Column("composer", "Composer", 120),
+    Column("thumbnail", "", 40), Column("title", "Title", 180), Column("composer", "Composer", 104),
     Column("favourite", "♥", 22), Column("rating", "Rating", 60),
-    Column("key", "Key", 72), Column("time_signature", "Meter", 48), Column("ensemble", "Ensemble", 100),
+    Column("key", "Key", 66), Column("time_signature", "Meter", 48), Column("ensemble", "Ensemble", 100),
     Column("parts", "Parts", 40),
-    Column("tags", "Tags", 120), Column("score", "Score", 64),
+    Column("tags", "Tags", 100), Column("score", "Score", 60),
 )
 COLUMN = {c.key: i for i, c in enumerate(COLUMNS)}
 PieceRole = Qt.ItemDataRole.UserRole + 1

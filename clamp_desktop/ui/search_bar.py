@@ -26,11 +26,12 @@ def semantic_caption(text: str, shown: int, words: int, result) -> str:
     ``words`` of the ``shown`` pieces lead because they match the words (``search(words_first=True)``).
     """
     ranked = plural(shown - words, "piece")
+    figure = "relevance" if any(h.relevance is not None for h in result.hits) else "cosine"
     if words:
         what = (f"{plural(words, 'piece')} matching your words first, then {ranked} closest by CLaMP"
                 f" (of {result.total:,})")
     else:
-        what = f"{plural(shown, 'piece')} closest by CLaMP (of {result.total:,}; cosine · what each meets)"
+        what = f"{plural(shown, 'piece')} closest by CLaMP (of {result.total:,}; {figure} · what each meets)"
     notes = "".join(f" — {escape(n)}" for n in (result.message, result.hint) if n)
     return f"<b>Described</b> “{escape(text)}”: {what}{notes} · {BACK_TO_FILTER}"
 
