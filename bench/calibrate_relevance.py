@@ -17,7 +17,6 @@ weights it belongs to; search shows it beside each hit (``engine.relevance``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -30,7 +29,7 @@ for folder in (ROOT, ROOT / "bench"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from calibrate_tags import trained_on_openscore  # noqa: E402
+from calibrate_tags import calibration_parser, trained_on_openscore  # noqa: E402
 from eval_model import QUERIES, REAL_QUERIES  # noqa: E402
 
 from clamp_desktop.engine.calibration import (  # noqa: E402
@@ -82,13 +81,7 @@ def main(argv=None) -> int:
     from clamp_desktop.model.loading import model_folder
     from clamp_desktop.training.heldout import held_out_records
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="clamp-desktop-mini", help="registry name or checkpoint folder")
-    parser.add_argument("--seed", type=int, default=0, help="split seed")
-    parser.add_argument("--openscore", default="auto", help="OpenScore folder ('auto': beside the checkout)")
-    parser.add_argument("--dry-run", action="store_true", help="report, but do not write calibration.json")
-    parser.add_argument("--json", dest="json_path", default=None, help="also write the report here")
-    args = parser.parse_args(argv)
+    args = calibration_parser(__doc__).parse_args(argv)
     started = time.perf_counter()
     _, folder = model_folder(args.model)
     folder = Path(folder)

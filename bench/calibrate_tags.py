@@ -199,19 +199,25 @@ def trained_on_openscore(folder: Path) -> bool:
     return bool(options.get("openscore"))
 
 
+def calibration_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every calibration script takes (this one and calibrate_relevance.py)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--model", default="clamp-desktop-mini", help="registry name or checkpoint folder")
+    parser.add_argument("--seed", type=int, default=0, help="split seed")
+    parser.add_argument("--openscore", default="auto", help="OpenScore folder ('auto': beside the checkout)")
+    parser.add_argument("--dry-run", action="store_true", help="report, but do not write calibration.json")
+    parser.add_argument("--json", dest="json_path", default=None, help="also write the report here")
+    return parser
+
+
 def main(argv=None) -> int:
     from clamp_desktop.engine.tagging import builtin_vocabulary_files, read_vocabulary
     from clamp_desktop.model.loading import model_folder
     from clamp_desktop.training.heldout import held_out_records
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="clamp-desktop-mini", help="registry name or checkpoint folder")
-    parser.add_argument("--seed", type=int, default=0, help="split seed")
-    parser.add_argument("--openscore", default="auto", help="OpenScore folder ('auto': beside the checkout)")
-    parser.add_argument("--dry-run", action="store_true", help="report, but do not write calibration.json")
+    parser = calibration_parser(__doc__)
     parser.add_argument("--cached-only", action="store_true",
                         help="use the pieces already converted (a partial calibration); convert nothing")
-    parser.add_argument("--json", dest="json_path", default=None, help="also write the report here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     name, folder = model_folder(args.model)
