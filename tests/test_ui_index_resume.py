@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from clamp_desktop.store import Library
-from clamp_desktop.ui.main_window import MainWindow
-from clamp_desktop.ui.settings import Settings, WindowState
+from clamp_desktop.ui.settings import Settings
 from conftest import corpus_files
+from test_ui_main_window import open_window
 
 JOB_S = 180_000
 
@@ -24,17 +24,6 @@ def settings(tmp_path, tiny_checkpoint):
     settings.set("watch/enabled", False)
     settings.set("first_run/done", True)
     return settings
-
-
-def open_window(qtbot, settings, tmp_path, messages: list | None = None) -> MainWindow:
-    """The window, shown; ``messages`` collects every status bar line from the start (a line may last a moment)."""
-    window = MainWindow(settings, WindowState(tmp_path / "config" / "window-state.ini"))
-    qtbot.addWidget(window)
-    if messages is not None:
-        window.statusBar().messageChanged.connect(messages.append)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 def test_a_cancelled_run_is_reported_and_finished_when_the_window_opens_again(qtbot, settings, tmp_path):

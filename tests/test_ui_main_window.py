@@ -36,9 +36,12 @@ def settings(tmp_path, tiny_checkpoint):
     return settings
 
 
-def open_window(qtbot, settings, tmp_path) -> MainWindow:
+def open_window(qtbot, settings, tmp_path, messages: list | None = None) -> MainWindow:
+    """The window, shown; ``messages`` collects every status bar line from the start (a line may last a moment)."""
     window = MainWindow(settings, WindowState(tmp_path / "config" / "window-state.ini"))
     qtbot.addWidget(window)
+    if messages is not None:
+        window.statusBar().messageChanged.connect(messages.append)
     window.show()
     qtbot.waitExposed(window)
     return window
