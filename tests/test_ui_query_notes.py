@@ -34,3 +34,13 @@ def test_an_unknown_filter_in_the_filter_box_is_named_in_the_results_line(qtbot,
     text = window.results_label.text()
     assert text == "2 pieces — not used: composr:bach (no such filter)"
     window.close()
+
+
+def test_a_described_search_names_the_filters_it_could_not_use_too():
+    from clamp_desktop.engine.filters import unknown_filter_reason
+    from clamp_desktop.engine.search import SearchResult
+    from clamp_desktop.ui.search_bar import semantic_caption
+
+    result = SearchResult([], 0, None, [unknown_filter_reason("composr:bach")])
+    caption = semantic_caption("a chorale", 0, 0, result)
+    assert "not used: composr:bach (no such filter)" in caption and caption.startswith("<b>Described</b>")

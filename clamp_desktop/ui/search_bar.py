@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QToolButton,
 
 from ..wording import plural
 from .icons import icon
+from .query_notes import query_notes
 
 KEYWORD, SEMANTIC = "keyword", "semantic"
 DEBOUNCE_MS = 250
@@ -32,7 +33,7 @@ def semantic_caption(text: str, shown: int, words: int, result) -> str:
                 f" (of {result.total:,})")
     else:
         what = f"{plural(shown, 'piece')} closest by CLaMP (of {result.total:,}; {figure} · what each meets)"
-    notes = "".join(f" — {escape(n)}" for n in (result.message, result.hint) if n)
+    notes = "".join(f" — {escape(n)}" for n in query_notes(result))
     return f"<b>Described</b> “{escape(text)}”: {what}{notes} · {BACK_TO_FILTER}"
 
 
