@@ -63,7 +63,7 @@ def test_collection_commands_and_json_shapes(tmp_path, tiny_checkpoint, capsys):
     cli_ok(["collection", "remove", "Gig", str(ids[0]), *base], capsys)
     cli_ok(["collection", "create", "Trecento", "--smart", "ensemble:duet", *base], capsys)
     shown = json.loads(cli_ok(["collection", "show", "gig", "--json", *base], capsys))
-    assert list(shown) == ["name", "smart", "pieces"] and set(shown) == documented("collection show") and shown["name"] == "Gig" and shown["smart"] is None
+    assert list(shown) == ["name", "smart", "note", "pieces"] and set(shown) == documented("collection show") and shown["name"] == "Gig" and shown["smart"] is None
     assert [p["id"] for p in shown["pieces"]] == [ids[1], ids[2]]
     assert all(list(p) == ["id", "path", "title", "composer"] for p in shown["pieces"])
     smart = json.loads(cli_ok(["collection", "show", "Trecento", "--json", *base], capsys))

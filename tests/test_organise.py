@@ -169,6 +169,22 @@ def test_smart_collection_is_evaluated_live(indexed, tiny_checkpoint):
         assert coll.collection_ids(library, "Zebras") == [bach["id"]]
 
 
+def test_smart_collection_without_vectors_matches_words_and_says_so(indexed, tiny_checkpoint):
+    db, folder = indexed
+    bach = {p.name for p in corpus_files("bach/bwv1*.mxl", 3)}
+    with Library(db) as library:
+        coll.create_collection(library, "Bach", smart="bach")
+        ranked_ids, ranked_note = coll.collection_listing(library, "Bach", str(tiny_checkpoint),
+                                                          lambda: load_clamp(tiny_checkpoint))
+        ids, note = coll.collection_listing(library, "Bach", "a model never run here",
+                                            lambda: pytest.fail("no vectors: the model is not needed"))
+        found = {Path(p["path"]).name for p in library.pieces(ids)}
+        words = search(library, "bach", "", lambda: None, top=50, semantic=False)
+    assert len(ranked_ids) == 4 and ranked_note is None        # ranked: every piece with a vector, best first
+    assert found == {Path(h.piece["path"]).name for h in words.hits} and len(found) >= 2 and found <= bach
+    assert "No piece has a vector from a model never run here" in note and "free words are matched" in note
+
+
 def test_marks_and_not_duplicate_groups(indexed):
     db, _ = indexed
     with Library(db) as library:

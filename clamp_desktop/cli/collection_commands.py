@@ -108,6 +108,8 @@ def show_command(name, db_path, model, as_json):
         return
     kind = f"smart: {data['smart']}" if data["smart"] else "manual"
     click.echo(f"{data['name']} ({kind}), {len(data['pieces'])} pieces")
+    if data["note"]:
+        click.echo(data["note"])
     for number, piece in enumerate(data["pieces"], start=1):
         composer = f" - {piece['composer']}" if piece["composer"] else ""
         click.echo(f"{number:4d}. {piece['title']}{composer}  [{piece['id']}] {piece['path']}")

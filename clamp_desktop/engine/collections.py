@@ -117,21 +117,38 @@ def move_in_collection(library, name: str, piece_id: int, new_position: int) -> 
             raise ClampDesktopError(f"Piece {piece_id} is not in the collection '{found['name']}'.")
 
 
-def collection_ids(library, name: str, model_name: str | None = None, load_model: Callable | None = None,
-                   limit: int = SMART_LIMIT) -> list[int]:
-    """The collection's piece ids in order; a smart one is searched now.
+def collection_listing(library, name: str, model_name: str | None = None, load_model: Callable | None = None,
+                       limit: int = SMART_LIMIT) -> tuple[list[int], str | None]:
+    """(the collection's piece ids in order, a note to show with them); a smart one is searched now.
 
     A smart collection's free text ranks with the model when ``load_model`` is
-    given; without it, each free word must start a word of the metadata.
+    given; without it, or when no chosen piece has a vector yet, each free word
+    must start a word of the metadata, and the note says why.  The note is also
+    the search's message when nothing matches.
     """
     found = _named(library, name)
     if found["smart"] is None:
-        return store.member_ids(library, found["id"])
+        return store.member_ids(library, found["id"]), None
+    result = _smart_search(library, found["smart"], model_name, load_model, limit)
+    return [hit.piece["id"] for hit in result.hits], result.message
+
+
+def _smart_search(library, query: str, model_name: str | None, load_model: Callable | None, limit: int):
     from .search import search
 
-    result = search(library, found["smart"], model_name or "", load_model or (lambda: None), top=limit,
-                    semantic=load_model is not None and model_name is not None)
-    return [hit.piece["id"] for hit in result.hits]
+    ranked = load_model is not None and model_name is not None
+    result = search(library, query, model_name or "", load_model or (lambda: None), top=limit, semantic=ranked)
+    if not result.no_vectors:
+        return result
+    words = search(library, query, model_name or "", lambda: None, top=limit, semantic=False)
+    words.message = f"{result.message} Until then its free words are matched against the pieces' details."
+    return words
+
+
+def collection_ids(library, name: str, model_name: str | None = None, load_model: Callable | None = None,
+                   limit: int = SMART_LIMIT) -> list[int]:
+    """The collection's piece ids in order (``collection_listing`` without its note)."""
+    return collection_listing(library, name, model_name, load_model, limit)[0]
 
 
 def collection_pieces(library, name: str, model_name: str | None = None, load_model: Callable | None = None,
@@ -151,11 +168,12 @@ def collections_of(library, piece_ids: Sequence[int]) -> dict[int, list[str]]:
 
 
 def collection_json(library, name: str, model_name: str | None = None, load_model: Callable | None = None) -> dict:
-    """``{"name", "smart", "pieces": [{"id", "path", "title", "composer"}, ...]}`` in order (docs/cli-json.md)."""
+    """``{"name", "smart", "note", "pieces": [{"id", "path", "title", "composer"}, ...]}`` in order (docs/cli-json.md)."""
     found = _named(library, name)
-    pieces = collection_pieces(library, name, model_name, load_model)
-    return {"name": found["name"], "smart": found["smart"],
-            "pieces": [{key: piece.get(key) for key in ("id", "path", "title", "composer")} for piece in pieces]}
+    ids, note = collection_listing(library, name, model_name, load_model)
+    return {"name": found["name"], "smart": found["smart"], "note": note,
+            "pieces": [{key: piece.get(key) for key in ("id", "path", "title", "composer")}
+                       for piece in library.pieces(ids)]}
 
 
 # --- setlists out of the library ----------------------------------------------------------------

@@ -62,6 +62,7 @@ class SearchResult:
     unanswerable: bool = False   # similar: no such piece, or it has no vector (the CLI exits 1), not an empty page
     word_matches: int = 0        # ranked first: pieces whose details hold every word (``words_first``)
     source: dict | None = None   # similar to a file: the library piece that file is, when it is one
+    no_vectors: bool = False     # ranking was asked for, but none of the chosen pieces has a vector
 
 
 class _QueryVectors:
@@ -158,7 +159,7 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
     index = index_for(library, model_name)
     if not len(index):
         return SearchResult([], 0, f"No piece has a vector from {model_name} yet; index the library "
-                                   "with this model first.", selection.ignored)
+                                   "with this model first.", selection.ignored, no_vectors=True)
     vector = query_vectors.get(model_name, query.text, load_model)
     if hybrid:
         first = select(library, query, limits, free_text_as_keywords=True).allowed_ids(library) \
@@ -235,9 +236,10 @@ def _leading(index, query_vector, order: list[int], cosines: dict[int, float], f
 
 
 def _nothing_ranked(selection: Selection, allowed) -> SearchResult:
-    message = _no_match(selection) if allowed is not None and not allowed else \
-        "None of the matching pieces has a vector yet; index the library first."
-    return SearchResult([], 0, message, selection.ignored)
+    if allowed is not None and not allowed:
+        return SearchResult([], 0, _no_match(selection), selection.ignored)
+    return SearchResult([], 0, "None of the matching pieces has a vector yet; index the library first.",
+                        selection.ignored, no_vectors=True)
 
 
 def _no_match(selection: Selection) -> str:
