@@ -10,7 +10,7 @@ from clamp_desktop.ingest import composers
 from clamp_desktop.ingest.language import detect_language
 from clamp_desktop.ingest.score import read_score
 from clamp_desktop.ingest.tempo import word_class
-from clamp_desktop.ingest.titles import is_placeholder
+from clamp_desktop.ingest.titles import is_placeholder, not_a_title
 from musicxml_cases import D_MINOR, score, write
 
 OPENSCORE = Path(__file__).parent / "data" / "openscore"
@@ -59,6 +59,31 @@ def test_placeholders(text):
 @pytest.mark.parametrize("text", ["Erlkönig", "All Of Me", "BWV 66.6", "Op. 27", "Ave Maria", "Mailied"])
 def test_real_titles_are_not_placeholders(text):
     assert not is_placeholder(text)
+
+
+@pytest.mark.parametrize("text", [".lV.L\"'!UCl'l.v .J.u,.:;l';'V", "\\J.D. 'JUa..J..UU", "CANTO", "CAN TO", "Cant",
+                                  "G.B. Guarini", "M.Moro", "Johann Sebastian Bach"])
+def test_what_recognition_puts_in_a_title_slot_is_not_a_title(text):
+    assert not_a_title(text, ["Canto", "Quinto", "Alto", "Tenor", "Basso"], ["Johann Sebastian Bach"])
+
+
+@pytest.mark.parametrize("text", ["3. ERA L' ANIMA MIA", "Op. 1, No. 2", "Alto Rhapsody", "J'ai du bon tabac",
+                                  "I. Allegro – II. Adagio – III. Presto", "Greensleeves", "Ave Maria"])
+def test_real_titles_beside_parts_and_credits_are_titles(text):
+    assert not not_a_title(text, ["Alto", "Piano", "Greensleeves"], ["Johannes Brahms"])
+
+
+@pytest.mark.parametrize("name, title", [("madrigal.3.10.mxl", "Madrigal 3.10"), ("madrigal.3.8.mxl", "Madrigal 3.8"),
+                                         ("madrigal.4.15.mxl", "Madrigal 4.15"),
+                                         ("madrigal.3.12.mxl", "3.12: Perfidissimo Volto")])
+def test_music21s_recognised_monteverdi_titles(tmp_path, name, title):
+    """Misread characters, the Canto part's name and the poet's credit sit in these files' title slots."""
+    import shutil
+
+    from conftest import corpus_root
+
+    shutil.copy(corpus_root() / "monteverdi" / name, tmp_path / name)
+    assert meta_of(tmp_path / name)["title"] == title
 
 
 # --- composers ------------------------------------------------------------------------------

@@ -143,8 +143,10 @@ def name_piece(meta: dict, path: str | Path) -> dict:
     meta["composer"], meta["composer_raw"] = composer, raw if composer else None
     meta["era"] = composers.era_of(composer)
     credit = meta.pop("_credit_title", None)
+    people = [meta.get(role) for role in ("lyricist", "arranger")] + [raw]
     meta["title"] = choose_title(meta.get("work"), meta.get("movement"), meta.pop("_movement_number", None),
-                                 meta.get("title") or credit, path, {f for f, _ in in_folders})
+                                 meta.get("title") or credit, path, {f for f, _ in in_folders},
+                                 meta.get("instruments") or [], [p for p in people if p])
     return meta
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .ensemble import name_role
+
 PLACEHOLDERS = frozenset({
     "title", "titel", "titre", "titolo", "titulo", "untitled", "untitled score", "new score", "score",
     "sans titre", "ohne titel", "senza titolo", "sin titulo", "no title", "song title", "piece",
@@ -41,6 +43,7 @@ def readable(name: str) -> str:
     text = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name.replace("_", " "))
     if " " not in text and re.fullmatch(r"(?:[A-Za-z]+\d+)+[A-Za-z]*", text):
         text = re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ", text)   # "opus1no1" -> "opus 1 no 1"
+    text = re.sub(r"^([^\W\d_]{3,})\.(?=\d)", r"\1 ", text)     # "madrigal.3.10" -> "madrigal 3.10"
     text = " ".join(text.replace("%20", " ").split())
     if text.islower() and len(text) > 3:
         text = " ".join(w.capitalize() if len(w) > 2 or i == 0 or w in ("no", "op", "nr") else w
@@ -64,6 +67,39 @@ def is_placeholder(text: str | None) -> bool:
     if words and all(w in GENERIC_WORDS or w.isdigit() for w in words):
         return True
     return bool(_CODE.match(cleaned))
+
+
+_INITIALS_NAME = re.compile(r"^(?:[A-Z]\.\s?){1,3}\s?[A-Z][^\W\d_]+(?:\s[A-Z][^\W\d_]+)?$")
+
+
+def is_misread(text: str) -> bool:
+    """Recognition debris: as many marks as letters ("\\J.D. 'JUa..J..UU"), where a title has words."""
+    marks = sum(not (ch.isalnum() or ch.isspace()) for ch in text)
+    letters = sum(ch.isalnum() for ch in text)
+    return marks >= 5 and marks >= 0.6 * letters
+
+
+def _squeezed(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def names_a_part(text: str, part_names: list[str]) -> bool:
+    """An instrument or voice part's name as printed over its staff ("CANTO", "CAN TO", cut short as "CANT").
+
+    Only names that say an instrument or voice count: some exports name a tune's one part after the tune.
+    """
+    wanted = _squeezed(text)
+    return len(wanted) >= 3 and any(_squeezed(name).startswith(wanted) and name_role(name)
+                                    for name in part_names if name)
+
+
+def not_a_title(text: str | None, part_names: list[str] = (), people: list[str] = ()) -> bool:
+    """A placeholder, recognition debris, a part's name or a person's credit (the poet, "J.S. Bach")."""
+    if is_placeholder(text):
+        return True
+    cleaned = " ".join(text.split())
+    return is_misread(cleaned) or names_a_part(cleaned, list(part_names)) or bool(_INITIALS_NAME.match(cleaned)) \
+        or any(person and _squeezed(person) == _squeezed(cleaned) for person in people)
 
 
 def combine(work: str | None, movement: str | None, number: str | None = None) -> str | None:
@@ -112,9 +148,15 @@ def path_title(path: str | Path, composer_folders: set[str] = frozenset(), depth
 
 
 def choose_title(work: str | None, movement: str | None, number: str | None, credit: str | None,
-                 path: str | Path, composer_folders: set[str] = frozenset()) -> str:
-    """The title shown for a piece; never a placeholder while any name carries meaning."""
-    credit = None if is_placeholder(credit) else credit
+                 path: str | Path, composer_folders: set[str] = frozenset(), part_names: list[str] = (),
+                 people: list[str] = ()) -> str:
+    """The title shown for a piece; never a placeholder while any name carries meaning.
+
+    ``part_names`` and ``people`` (the score's credits for its composer, poet ...)
+    are what a title slot holds by mistake (``not_a_title``).
+    """
+    work, movement, credit = (None if not_a_title(text, part_names, people) else text
+                              for text in (work, movement, credit))
     from_score = combine(work, movement, number) or credit
     if from_score:
         if credit and work is None and movement and credit.lower() not in movement.lower():
