@@ -3,9 +3,11 @@
 ``VectorIndex`` holds a contiguous float32 matrix of L2-normalised vectors
 with their piece ids (sorted), for ONE model: vectors of different models
 never mix.  It is filled from the library once and then refreshed when the
-library's revision changes, reading only what changed: ids that appeared,
-disappeared, or whose vector was re-encoded (told apart by the head of the
-stored blob).
+library's revision changes.  A write that left the model's vectors alone (a
+tag, a rating, a title: the model's vector generation, kept by triggers, did
+not move) only moves the index's revision; otherwise the refresh reads only
+what changed: ids that appeared, disappeared, or whose vector was re-encoded
+(told apart by the head of the stored blob).
 
 Search is exact (a matrix-vector product and ``argpartition``) up to
 ``exact_limit`` vectors (300k by default), which also gives every
@@ -114,6 +116,7 @@ class VectorIndex:
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._heads = np.zeros(0, dtype=f"S{queries.FINGERPRINT_BYTES}")
         self._revision: int | None = None
+        self._generation: int | None = None     # the model's vector generation the vectors are at
         self._ann = None
         self._lock = threading.RLock()
 
@@ -168,16 +171,22 @@ class VectorIndex:
     def refresh(self, library) -> bool:
         """Bring the index up to date with the library; True when something was reloaded.
 
-        The first refresh starts from the saved copy (``saved_file``) when there
-        is one: as it is when the library has not been written to since, else
-        corrected like any refresh; it then saves the copy for the next process.
+        A write that left this model's vectors alone (the generation did not
+        move) only records the new revision: no blob head is read.  The first
+        refresh starts from the saved copy (``saved_file``) when there is one:
+        as it is when it is at the library's generation, else corrected like
+        any refresh; it then saves the copy for the next process.
         """
         with self._lock:
-            revision = library.revision()   # read first: a write after it triggers the next refresh
+            # read first, together: a write after them triggers the next refresh
+            revision, generation = queries.vector_state(library, self.model)
             if revision == self._revision:
                 return False
             first = self._revision is None
-            if first and self._start_from_saved(library, revision):
+            if not first and generation is not None and generation == self._generation:
+                self._revision = revision
+                return False
+            if first and self._start_from_saved(library, revision, generation):
                 return True
             ids, heads = queries.vector_fingerprints(library, self.model)
             same = _unchanged(self._ids, self._heads, ids, heads)
@@ -189,35 +198,43 @@ class VectorIndex:
             if len(loaded_ids) or not same.all():
                 self._apply(same, loaded_ids, _normalise_rows(loaded), heads[np.searchsorted(ids, loaded_ids)])
                 self._unsaved = True
-            self._revision = revision
+            self._revision, self._generation = revision, generation
             if first:
                 self.save(library)
             return True
 
-    def _start_from_saved(self, library, revision: int) -> bool:
-        """Take the saved copy as the starting state; True when it is the library's current state."""
+    def _start_from_saved(self, library, revision: int, generation: int | None) -> bool:
+        """Take the saved copy as the starting state; True when it is the library's current state.
+
+        That is when it is at the model's vector generation (a random number,
+        so not another library's) with the table's row count; a later revision
+        only means other writes, and the header is restamped with it.
+        """
         saved = None if self.saved_file is None else saved_vectors.read(self.saved_file)
         if saved is None:
             self._unsaved = self.saved_file is not None
             return False
         self._ids, self._heads, self._matrix = saved.ids, saved.heads, saved.matrix
-        self._revision = saved.revision
-        if saved.revision == revision and saved.table_rows == queries.vector_rows(library, self.model):
+        if generation is not None and saved.generation == generation and \
+                saved.table_rows == queries.vector_rows(library, self.model):
+            self._revision, self._generation = revision, generation
+            if saved.revision != revision:
+                self.save(library)
             return True
-        self._revision = None
         self._unsaved = False       # restamped at least, once the refresh has checked it
         return False
 
     def save(self, library) -> None:
-        """Save the vectors for the next process (whole when they changed, else only the revision)."""
+        """Save the vectors for the next process (whole when they changed, else only the header)."""
         with self._lock:
             if self.saved_file is None or self._revision is None:
                 return
             rows = queries.vector_rows(library, self.model)
             try:
                 if self._unsaved or not self.saved_file.exists() or \
-                        not saved_vectors.restamp(self.saved_file, self._revision, rows):
-                    saved_vectors.write(self.saved_file, self._revision, rows, self._ids, self._heads, self._matrix)
+                        not saved_vectors.restamp(self.saved_file, self._revision, self._generation, rows):
+                    saved_vectors.write(self.saved_file, self._revision, self._generation, rows,
+                                        self._ids, self._heads, self._matrix)
                 self._unsaved = False
             except OSError:
                 pass    # a library folder we may not write to: the next process reads SQLite, as before

@@ -400,6 +400,19 @@ def vector_fingerprints(library: Database, model: str) -> tuple[np.ndarray, np.n
     return ids[keep][order], heads[keep][order]
 
 
+def vector_state(library: Database, model: str) -> tuple[int, int | None]:
+    """(the library's revision, the model's vector generation), read together.
+
+    The generation (migration 0007) is a number the triggers draw anew whenever
+    the model's vector set may have changed: a vector stored, replaced or
+    removed, a piece becoming readable or failing, a readable piece removed.
+    None when the model never had a vector.
+    """
+    return library.conn.execute(
+        "SELECT (SELECT value FROM revision WHERE id = 1), (SELECT value FROM vector_generations WHERE model = ?)",
+        (model,)).fetchone()
+
+
 def vector_rows(library: Database, model: str) -> int:
     """How many ``model`` vectors the table holds (any status; from the model index, not the blobs)."""
     return library.conn.execute("SELECT count(*) FROM embeddings WHERE model = ?", (model,)).fetchone()[0]
