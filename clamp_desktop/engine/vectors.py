@@ -31,7 +31,8 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,13 @@ class Ranking:
     ids: np.ndarray            # int64 piece ids
     cosines: np.ndarray        # float32
     candidates: int            # pieces that were ranked (indexed and allowed)
-    log_partition: float       # log sum of exp(cosine x e) over the candidates (exact) or the hits (approximate)
+    scored: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), repr=False)
+                               # the cosines the softmax runs over: every candidate (exact) or the hits (approximate)
+
+    @cached_property
+    def log_partition(self) -> float:
+        """log sum of exp(cosine x e) over ``scored``; computed when asked (the hybrid order never asks)."""
+        return _log_sum_exp(self.scored)
 
     def probabilities(self) -> np.ndarray:
         """softmax(cosine x e) over the candidates, as CLaMP's reference tool prints it."""
@@ -81,9 +88,11 @@ def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
 def _log_sum_exp(cosines: np.ndarray) -> float:
     if not len(cosines):
         return 0.0
-    logits = cosines.astype(np.float64) * LOGIT_SCALE
+    logits = cosines.astype(np.float64)          # the one copy: scaled, shifted and exponentiated in place
+    logits *= LOGIT_SCALE
     peak = logits.max()
-    return float(peak + math.log(np.exp(logits - peak).sum()))
+    logits -= peak
+    return float(peak + math.log(np.exp(logits, out=logits).sum()))
 
 
 def dots(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -91,13 +100,30 @@ def dots(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
     return exact_dots(matrix, query)
 
 
+SAMPLE_PER_HIT = 64         # a large ranking's cut-off is estimated from a sample this many times k ...
+SAMPLE_LEAST = 16_384       # ... and at least this large
+
+
 def _best_first(ids: np.ndarray, cosines: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``k`` highest cosines, best first (ties broken by piece id)."""
-    if k < len(cosines):
-        part = np.argpartition(-cosines, k - 1)[:k]
+    """Positions of the ``k`` highest cosines, best first (ties broken by piece id).
+
+    Over many rows, the k-th best cosine of an evenly spaced sample is a floor
+    the k-th best of all cannot be under (a sample's k best are k rows of all),
+    so only the rows at or over it (about n x k / sample) are ranked: a million
+    rows take a comparison each instead of a negated copy and a partition (11 ms
+    to 2-3 ms here).  Every row tied with the k-th best is among them, so ties
+    are broken by piece id across the whole set.
+    """
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k >= len(cosines):
+        rows = np.arange(len(cosines))
     else:
-        part = np.arange(len(cosines))
-    return part[np.lexsort((ids[part], -cosines[part]))]
+        stride = len(cosines) // max(SAMPLE_PER_HIT * k, SAMPLE_LEAST)
+        sample = cosines[::stride] if stride >= 2 else cosines      # a few rows: the k-th best itself
+        floor = np.partition(sample, len(sample) - k)[len(sample) - k]
+        rows = np.flatnonzero(cosines >= floor)
+    return rows[np.lexsort((ids[rows], -cosines[rows]))][:k]
 
 
 class VectorIndex:
@@ -276,7 +302,7 @@ class VectorIndex:
             rows = None if allowed_ids is None else self._rows(allowed_ids)
             if not len(self._ids) or k <= 0 or (rows is not None and not len(rows)):
                 candidates = len(self._ids) if rows is None else len(rows)
-                return Ranking(np.zeros(0, np.int64), np.zeros(0, np.float32), candidates, 0.0)
+                return Ranking(np.zeros(0, np.int64), np.zeros(0, np.float32), candidates)
             if query.shape[0] != self._matrix.shape[1]:
                 raise ValueError(f"query has {query.shape[0]} dimensions, the index {self._matrix.shape[1]}")
             if self.exact or (rows is not None and (len(rows) * 8 < len(self._ids) or len(rows) <= 20_000)):
@@ -323,7 +349,7 @@ class VectorIndex:
         else:
             ids, cosines = self._ids[rows], dots(self._matrix, query)[rows]
         best = _best_first(ids, cosines, k)
-        return Ranking(ids[best], cosines[best], len(ids), _log_sum_exp(cosines))
+        return Ranking(ids[best], cosines[best], len(ids), cosines)
 
     def _approximate(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> Ranking:
         ann = self._ensure_ann()
@@ -339,7 +365,7 @@ class VectorIndex:
             return self._exact(query, k, rows)   # the filter left too few: score the allowed set directly
         ids, cosines = self._ids[found], dots(self._matrix[found], query)   # exact cosines of the candidates
         best = _best_first(ids, cosines, k)
-        return Ranking(ids[best], cosines[best], total, _log_sum_exp(cosines[best]))
+        return Ranking(ids[best], cosines[best], total, cosines[best])
 
     def _ensure_ann(self):
         for _ in self.build_approximate():
