@@ -146,7 +146,7 @@ def test_a_copy_from_another_library_at_the_same_revision_is_not_trusted(indexed
     with Library(db, readonly=True) as library:
         revision, generation = queries.vector_state(library, name)
         ids, vectors = library.load_vectors(name)
-    saved_vectors.write(path, revision, generation + 1, len(ids), ids[:1],
+    saved_vectors.write(path, revision, generation ^ 1, len(ids), ids[:1],
                         np.zeros(1, f"S{queries.FINGERPRINT_BYTES}"), normalize(vectors[:1] + 1))
     index = next_process(db, name)
     assert sorted(reads) == ids.tolist()
