@@ -1,4 +1,5 @@
-"""A million-piece library stays quick because its reads use the indexes of ``0005_large_library_indexes``.
+"""A million-piece library stays quick because its reads use the indexes of ``0005_large_library_indexes``
+(and ``pieces_facts`` of ``0007_vector_generations``).
 
 Timings at a million pieces are in ``bench/bench_million.py`` (docs/performance.md);
 here each read the table and the sidebar make is run on a small real library and

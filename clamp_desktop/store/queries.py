@@ -337,8 +337,12 @@ def column_counts(library: Database, column: str) -> list[tuple[str, int]]:
 
 
 def columns_counts(library: Database, columns: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
-    """``column_counts`` of several columns in one pass over the pieces (for columns without an index:
-    each pass reads every row, 5 s at a million pieces)."""
+    """``column_counts`` of several columns in one pass over the pieces.
+
+    The score-fact facets (ensemble, era, language, tempo_class, in that order)
+    are read from the ``pieces_facts`` index alone (migration 0007); columns
+    without an index read every row (5 s at a million pieces).
+    """
     if not set(columns) <= set(TEXT_COLUMNS):
         raise ValueError(f"not text columns: {columns}")
     totals: list[dict[str, int]] = [{} for _ in columns]
