@@ -1,4 +1,5 @@
-"""A million-piece library stays quick because its reads use the indexes of ``0005_large_library_indexes``.
+"""A million-piece library stays quick because its reads use the indexes of ``0005_large_library_indexes``
+(and ``pieces_facts`` of ``0007_vector_generations``).
 
 Timings at a million pieces are in ``bench/bench_million.py`` (docs/performance.md);
 here each read the table and the sidebar make is run on a small real library and
@@ -80,6 +81,8 @@ def test_fact_columns_are_counted_in_one_pass_as_each_alone(library):
     assert together == {column: queries.column_counts(library, column) for column in columns}
     assert any(together.values())
     assert len([line for line in lines if "pieces" in line]) == 1, lines
+    assert any("COVERING INDEX pieces_facts" in line for line in lines), lines
+    assert not any("TEMP B-TREE" in line for line in lines), lines
 
 
 @pytest.mark.parametrize("field", ["key", "meter"])
@@ -122,6 +125,8 @@ def test_tag_counts_are_those_of_the_visible_tags(library, tmp_path):
     assert {(v, label): n for v, rows in counts.items() for label, n in rows} == dict(shown)
     assert all(n1 >= n2 for rows in counts.values() for (_, n1), (_, n2) in zip(rows, rows[1:]))
     assert any("COVERING INDEX tags_auto" in line for line in lines), lines
+    # each label's visible automatic tags are one index range (no pass over every tag comparing scores)
+    assert any("tags_auto (source=? AND vocabulary=? AND label=? AND score>?)" in line for line in lines), lines
 
 
 def test_a_tag_filter_finds_its_label_through_an_index(library):

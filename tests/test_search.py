@@ -76,6 +76,30 @@ def test_plain_listing_loads_no_model_and_keeps_library_order(indexed):
     assert [h.piece["id"] for h in everything.hits] == [p["id"] for p in library.pieces()]
 
 
+def test_scrolling_a_listing_counts_it_once_per_revision(tmp_path, indexed, monkeypatch):
+    import shutil
+
+    from clamp_desktop.store import queries
+
+    db = tmp_path / "lib.db"
+    shutil.copy(indexed[0].path, db)
+    counted = []
+    real = queries.count_pieces
+    monkeypatch.setattr(queries, "count_pieces", lambda library, clauses=(): counted.append(clauses) or
+                        real(library, clauses))
+    with Library(db) as library:
+        pages = [search(library, "composer:bach", indexed[1], no_model, top=2, offset=o) for o in (0, 2, 4, 0)]
+        assert len(counted) == 1 and len({p.total for p in pages}) == 1
+        total = pages[0].total
+        with library.atomic():
+            library.delete_files([pages[0].hits[0].piece["path"]])      # a write: the revision moves
+        assert search(library, "composer:bach", indexed[1], no_model, top=2, offset=2).total == total - 1
+        assert len(counted) == 2
+        search(library, "composer:bach", indexed[1], no_model, top=2, offset=4)
+        search(library, "composer:brahms", indexed[1], no_model, top=2)      # another listing: counted anew
+        assert len(counted) == 3
+
+
 def test_no_match_gives_a_friendly_message(indexed, tiny_model):
     library, name = indexed
     for semantic in (True, False):

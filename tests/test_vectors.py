@@ -86,6 +86,23 @@ def test_ranking_probabilities_are_the_softmax_over_every_candidate(synthetic):
     assert ranking.candidates == len(ids)
 
 
+@pytest.mark.parametrize("k", [1, 20, 700])
+def test_a_large_exact_ranking_equals_a_full_sort_with_ties_broken_by_piece_id(k):
+    """Above 32k vectors the cut-off comes from a sample; many equal vectors make ties at every rank."""
+    rng = np.random.default_rng(5)
+    count = 120_000
+    ids = rng.choice(10_000_000, size=count, replace=False)
+    vectors = rng.integers(-2, 3, size=(count, 6)).astype(np.float32)      # few distinct vectors: ties
+    index = VectorIndex.from_vectors("m", ids, vectors)
+    for query in rng.standard_normal((4, 6)).astype(np.float32):
+        ranking = index.ranking(query, k)
+        cos = index.matrix @ (query / np.linalg.norm(query))
+        want = np.lexsort((index.ids, -cos))[:k]
+        assert ranking.ids.tolist() == index.ids[want].tolist()
+        weights = np.exp(cos.astype(np.float64) * np.e)
+        np.testing.assert_allclose(ranking.probabilities(), weights[want] / weights.sum(), rtol=1e-5)
+
+
 def test_approximate_path_recall_on_synthetic_data():
     vectors = embedding_like(6000)
     ids = np.arange(6000) * 7

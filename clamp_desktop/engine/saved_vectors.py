@@ -2,12 +2,18 @@
 
 Reading a million vectors out of SQLite takes 30-70 s; mapping this file takes
 about a second.  The file is never trusted on its word: it records the
-library's ``revision`` (bumped in the same transaction as every write) and the
-number of the model's vector rows it was made from, and a copy whose revision
-is behind is only a starting point that ``VectorIndex.refresh`` corrects
-against the table's blob heads, reading just the vectors that changed.  A
-header or body that fails its CRC-32, a file of the wrong size or of another
-format is ignored and rewritten.  A new copy is written beside the old one and
+model's vector ``generation`` (a random number the library's triggers draw
+anew whenever that model's vector set may have changed, migration 0007), the
+number of the model's vector rows it was made from and the library's
+``revision`` then.  A copy at the library's generation and row count is used
+as it is, whatever else was written since (a tag, a title: only the header is
+restamped); any other copy is only a starting point that
+``VectorIndex.refresh`` corrects against the table's blob heads, reading just
+the vectors that changed.  A random generation also tells a copy of another
+library apart (two libraries' revisions and counts can agree).  A version-1
+file (before generations) is read as such a starting point and restamped as
+version 2.  A header or body that fails its CRC-32, a file of the wrong size
+or of another format is ignored and rewritten.  A new copy is written beside the old one and
 renamed over it, so a crash leaves either the old file or the new one.
 
 Layout: a 64-byte header, then ids (int64), blob heads (``S32``) and the
@@ -29,9 +35,11 @@ import numpy as np
 from ..store import queries
 
 MAGIC = b"CLAMPVEC"
-VERSION = 1
-# magic, version, revision, table rows, vectors, dimensions, body CRC, header CRC (of the fields before it)
-_HEADER = struct.Struct("<8sIqqqIII")
+VERSION = 2
+# magic, version, revision, generation, table rows, vectors, dimensions, body CRC, header CRC (of the fields before it)
+_HEADER = struct.Struct("<8sIqqqqIII")
+_HEADER_V1 = struct.Struct("<8sIqqqIII")      # the same without the generation; same body layout
+_NO_GENERATION = 0                            # written for None (a model the triggers have no row for yet)
 _HEADER_BYTES = 64
 _ALIGN = 64
 _HEAD_DTYPE = f"S{queries.FINGERPRINT_BYTES}"
@@ -42,6 +50,7 @@ ABANDONED_S = 3600
 @dataclass
 class SavedVectors:
     revision: int              # the library's revision the copy was made at (or later: never earlier)
+    generation: int | None     # the model's vector generation then; None: unknown (a version-1 file)
     table_rows: int            # the model's rows in the embeddings table then
     ids: np.ndarray            # int64, sorted
     heads: np.ndarray          # the blob heads those vectors were read with
@@ -66,8 +75,9 @@ def _layout(count: int, dim: int) -> tuple[int, int, int, int]:
     return ids_at, heads_at, matrix_at, matrix_at + 4 * count * dim
 
 
-def _header(revision: int, table_rows: int, count: int, dim: int, body_crc: int) -> bytes:
-    fields = _HEADER.pack(MAGIC, VERSION, revision, table_rows, count, dim, body_crc, 0)[:-4]
+def _header(revision: int, generation: int | None, table_rows: int, count: int, dim: int, body_crc: int) -> bytes:
+    generation = _NO_GENERATION if generation is None else generation
+    fields = _HEADER.pack(MAGIC, VERSION, revision, generation, table_rows, count, dim, body_crc, 0)[:-4]
     return (fields + struct.pack("<I", zlib.crc32(fields))).ljust(_HEADER_BYTES, b"\0")
 
 
@@ -78,8 +88,8 @@ def _crc(buffer, start: int, end: int) -> int:
     return crc
 
 
-def write(path: Path, revision: int, table_rows: int, ids: np.ndarray, heads: np.ndarray,
-          matrix: np.ndarray) -> None:
+def write(path: Path, revision: int, generation: int | None, table_rows: int, ids: np.ndarray,
+          heads: np.ndarray, matrix: np.ndarray) -> None:
     """Save a copy whole (a partial file renamed over the old one once flushed to disk)."""
     count, dim = matrix.shape if matrix.ndim == 2 and len(ids) else (0, 0)
     ids_at, heads_at, matrix_at, end = _layout(count, dim)
@@ -93,7 +103,7 @@ def write(path: Path, revision: int, table_rows: int, ids: np.ndarray, heads: np
             out.write(b"\0" * _HEADER_BYTES)
             crc = _write_sections(out, ids_at, sections)
             out.seek(0)
-            out.write(_header(revision, table_rows, count, dim, crc))
+            out.write(_header(revision, generation, table_rows, count, dim, crc))
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, path)
@@ -124,21 +134,35 @@ def _remove_abandoned(path: Path) -> None:
             pass    # another process removed it first
 
 
-def restamp(path: Path, revision: int, table_rows: int) -> bool:
+def restamp(path: Path, revision: int, generation: int | None, table_rows: int) -> bool:
     """Record that the copy is still the table's at a later revision (only the header changes).
 
+    A version-1 header becomes a version-2 one (the body is laid out alike).
     False, with nothing written, when the header is not a valid one (the copy must then be written whole).
     """
     with open(path, "r+b") as out:
-        header = out.read(_HEADER.size)
-        if len(header) < _HEADER.size:
+        fields = _parse_header(out.read(_HEADER_BYTES))
+        if fields is None:
             return False
-        magic, version, _, _, count, dim, body_crc, header_crc = _HEADER.unpack(header)
-        if magic != MAGIC or version != VERSION or zlib.crc32(header[:-4]) != header_crc:
-            return False
+        *_, count, dim, body_crc = fields
         out.seek(0)
-        out.write(_header(revision, table_rows, count, dim, body_crc))
+        out.write(_header(revision, generation, table_rows, count, dim, body_crc))
     return True
+
+
+def _parse_header(header: bytes) -> tuple[int, int | None, int, int, int, int] | None:
+    """(revision, generation, table rows, vectors, dimensions, body CRC), or None for no valid header."""
+    if len(header) < _HEADER_BYTES or header[:8] != MAGIC:
+        return None
+    version = struct.unpack_from("<I", header, 8)[0]
+    layout = {VERSION: _HEADER, 1: _HEADER_V1}.get(version)
+    if layout is None or zlib.crc32(header[:layout.size - 4]) != struct.unpack_from("<I", header, layout.size - 4)[0]:
+        return None
+    if version == 1:
+        _, _, revision, table_rows, count, dim, body_crc, _ = layout.unpack_from(header)
+        return revision, None, table_rows, count, dim, body_crc
+    _, _, revision, generation, table_rows, count, dim, body_crc, _ = layout.unpack_from(header)
+    return revision, (None if generation == _NO_GENERATION else generation), table_rows, count, dim, body_crc
 
 
 def read(path: Path) -> SavedVectors | None:
@@ -149,21 +173,20 @@ def read(path: Path) -> SavedVectors | None:
             size = os.fstat(file.fileno()).st_size
     except OSError:
         return None
-    if len(header) < _HEADER.size:
+    fields = _parse_header(header)
+    if fields is None:
         return None
-    magic, version, revision, table_rows, count, dim, body_crc, header_crc = _HEADER.unpack(header[:_HEADER.size])
-    if magic != MAGIC or version != VERSION or zlib.crc32(header[:_HEADER.size - 4]) != header_crc:
-        return None
+    revision, generation, table_rows, count, dim, body_crc = fields
     ids_at, heads_at, matrix_at, end = _layout(count, dim)
     if size != end:
         return None
     if not count:
-        return SavedVectors(revision, table_rows, np.zeros(0, np.int64), np.zeros(0, _HEAD_DTYPE),
+        return SavedVectors(revision, generation, table_rows, np.zeros(0, np.int64), np.zeros(0, _HEAD_DTYPE),
                             np.zeros((0, 0), np.float32))
     whole = np.memmap(path, dtype=np.uint8, mode="r", shape=(end,))
     if _crc(memoryview(whole), ids_at, end) != body_crc:
         return None
-    return SavedVectors(revision, table_rows,
+    return SavedVectors(revision, generation, table_rows,
                         np.frombuffer(whole, dtype="<i8", count=count, offset=ids_at).astype(np.int64),
                         np.frombuffer(whole, dtype=_HEAD_DTYPE, count=count, offset=heads_at).copy(),
                         np.ndarray((count, dim), dtype="<f4", buffer=whole, offset=matrix_at))

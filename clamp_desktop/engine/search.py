@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -41,6 +42,7 @@ from .understand import Understanding, understand
 from .vectors import index_for
 
 QUERY_CACHE_SIZE = 256
+TOTALS_CACHE_SIZE = 32
 
 
 @dataclass
@@ -174,8 +176,43 @@ def search(library, text: str, model_name: str, load_model: Callable, *, top: in
     return result
 
 
+class _ListingTotals:
+    """How many pieces a listing holds, per open library, revision and clauses.
+
+    Scrolling asks for the same listing page after page, and counting it again
+    cost 0.1-0.2 s of every page at a million pieces.  The library's revision
+    moves in the same transaction as every write, so a total kept under it is
+    never stale; it is read before counting, so a write landing meanwhile only
+    makes the next page count again.  Totals are kept with the open library
+    object (the window's reader keeps one), so a library file made anew at the
+    same path, whose revisions start over, is never answered from another's.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def count(self, library, clauses) -> int:
+        key = (library.revision(), tuple(clauses))
+        with self._lock:
+            kept = self._items.setdefault(library, OrderedDict())
+            if key in kept:
+                kept.move_to_end(key)
+                return kept[key]
+        total = queries.count_pieces(library, clauses)
+        with self._lock:
+            kept[key] = total
+            while len(kept) > self.size:
+                kept.popitem(last=False)
+        return total
+
+
+listing_totals = _ListingTotals(TOTALS_CACHE_SIZE)
+
+
 def _listing(library, selection: Selection, top: int, offset: int) -> SearchResult:
-    total = queries.count_pieces(library, selection.clauses)
+    total = listing_totals.count(library, selection.clauses)
     page = queries.piece_ids(library, selection.clauses, limit=top, offset=offset) if top else []
     message = None if total else _no_match(selection)
     return SearchResult([Hit(piece) for piece in library.pieces(page)], total, message, selection.ignored)

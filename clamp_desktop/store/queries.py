@@ -337,8 +337,12 @@ def column_counts(library: Database, column: str) -> list[tuple[str, int]]:
 
 
 def columns_counts(library: Database, columns: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
-    """``column_counts`` of several columns in one pass over the pieces (for columns without an index:
-    each pass reads every row, 5 s at a million pieces)."""
+    """``column_counts`` of several columns in one pass over the pieces.
+
+    The score-fact facets (ensemble, era, language, tempo_class, in that order)
+    are read from the ``pieces_facts`` index alone (migration 0007); columns
+    without an index read every row (5 s at a million pieces).
+    """
     if not set(columns) <= set(TEXT_COLUMNS):
         raise ValueError(f"not text columns: {columns}")
     totals: list[dict[str, int]] = [{} for _ in columns]
@@ -400,6 +404,19 @@ def vector_fingerprints(library: Database, model: str) -> tuple[np.ndarray, np.n
     return ids[keep][order], heads[keep][order]
 
 
+def vector_state(library: Database, model: str) -> tuple[int, int | None]:
+    """(the library's revision, the model's vector generation), read together.
+
+    The generation (migration 0007) is a number the triggers draw anew whenever
+    the model's vector set may have changed: a vector stored, replaced or
+    removed, a piece becoming readable or failing, a readable piece removed.
+    None when the model never had a vector.
+    """
+    return library.conn.execute(
+        "SELECT (SELECT value FROM revision WHERE id = 1), (SELECT value FROM vector_generations WHERE model = ?)",
+        (model,)).fetchone()
+
+
 def vector_rows(library: Database, model: str) -> int:
     """How many ``model`` vectors the table holds (any status; from the model index, not the blobs)."""
     return library.conn.execute("SELECT count(*) FROM embeddings WHERE model = ?", (model,)).fetchone()[0]
@@ -454,8 +471,8 @@ def visible_tags(library: Database, ids: Sequence[int] | None,
 def visible_tag_counts(library: Database, thresholds: Mapping[str, float]) -> dict[str, list[tuple[str, int]]]:
     """vocabulary -> [(label, number of readable pieces showing it)], most common first.
 
-    Counted as the automatic tags over their threshold (one scan of the
-    ``tags_auto`` index, no table rows), corrected by the few rows that change
+    Counted as the automatic tags over their threshold (``tags_auto`` index
+    ranges, no table rows: ``_auto_visible_counts``), corrected by the few rows that change
     the picture: hidden marks on those tags, user tags they do not already
     show, and the visible tags of failed pieces.  The plain union of every tag
     row took tens of seconds at a million pieces; this is the same count.
@@ -469,7 +486,8 @@ def visible_tag_counts(library: Database, thresholds: Mapping[str, float]) -> di
         for vocabulary, label, count in library.conn.execute(sql, params):
             totals[(vocabulary, label)] = totals.get((vocabulary, label), 0) + sign * count
 
-    add(f"SELECT t.vocabulary, t.label, count(*) FROM tags t WHERE {auto_visible} GROUP BY 1, 2", case_params, 1)
+    for vocabulary, label, count in _auto_visible_counts(library, thresholds):
+        totals[(vocabulary, label)] = count
     # Each correction starts from its few rows (CROSS JOIN keeps SQLite to that order).
     add(f"SELECT h.vocabulary, h.label, count(*) FROM tags h CROSS JOIN tags t ON {same.format('h')} "
         f"WHERE h.source = 'hidden' AND {auto_visible} GROUP BY 1, 2", case_params, -1)
@@ -485,6 +503,31 @@ def visible_tag_counts(library: Database, thresholds: Mapping[str, float]) -> di
         if count > 0:
             counts.setdefault(vocabulary, []).append((label, count))
     return counts
+
+
+def _auto_visible_counts(library: Database, thresholds: Mapping[str, float]) -> list[tuple[str, str, int]]:
+    """(vocabulary, label, automatic tags at or over the vocabulary's threshold) from ``tags_auto`` alone.
+
+    Each vocabulary's labels are found by skipping through the index (one seek
+    per label, not one step per row), then each label's rows over the threshold
+    are counted as one index range: at a million pieces about a third of the
+    time of one pass over every automatic tag comparing its score with a CASE
+    of the thresholds.
+    """
+    found = []
+    for vocabulary, threshold in thresholds.items():
+        labels = library.conn.execute(
+            "WITH RECURSIVE label (name) AS ("
+            "SELECT min(label) FROM tags WHERE source = 'auto' AND vocabulary = ?1 UNION ALL "
+            "SELECT (SELECT min(label) FROM tags WHERE source = 'auto' AND vocabulary = ?1 AND label > label.name) "
+            "FROM label WHERE label.name IS NOT NULL) SELECT name FROM label WHERE name IS NOT NULL", (vocabulary,))
+        for (label,) in labels.fetchall():
+            count = library.conn.execute(
+                "SELECT count(*) FROM tags WHERE source = 'auto' AND vocabulary = ? AND label = ? AND score >= ?",
+                (vocabulary, label, float(threshold))).fetchone()[0]
+            if count:
+                found.append((vocabulary, label, count))
+    return found
 
 
 def replace_auto_tags(library: Database, vocabulary: str, model: str,
