@@ -1,4 +1,4 @@
-"""What the engine lane owns: the writable library and the model (no Qt here).
+"""What the lanes own: the engine lane's writable library and model, the read lane's connection (no Qt here).
 
 Only the engine lane's thread touches an ``EngineState``, so the library has a
 single writer and the model is loaded once, after the window is up.
@@ -10,12 +10,14 @@ until an index run with the new model has completed; then they switch.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.models import model_loader, model_name
-from ..errors import ClampDesktopError
+from ..errors import ClampDesktopError, LibraryError
 from ..store import Library
 
 
@@ -106,3 +108,42 @@ class EngineState:
         if self._library is not None:
             self._library.close()
             self._library = None
+
+
+class ReadState:
+    """The read lane's own read-only connection (an SQLite connection stays on the thread that opened it).
+
+    WAL: its reads are never blocked by the engine lane's writes, and each one
+    sees the last committed state.
+    """
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path)
+        self._library: Library | None = None
+        self._lock = threading.Lock()      # ``interrupt`` (any thread) never meets a connection being closed
+
+    def library(self) -> Library | None:
+        """The library, opened on first use; None while it does not exist or is not migrated yet."""
+        if self._library is None and self.db_path.exists():
+            try:
+                library = Library(self.db_path, readonly=True)
+            except LibraryError:
+                return None       # the engine lane creates and migrates it
+            with self._lock:
+                self._library = library
+        return self._library
+
+    def interrupt(self) -> None:
+        """Stop the query running now, from any thread (it raises there): the app is closing."""
+        with self._lock:
+            if self._library is not None:
+                try:
+                    self._library.conn.interrupt()
+                except sqlite3.ProgrammingError:
+                    pass          # already closed
+
+    def close(self) -> None:
+        with self._lock:
+            library, self._library = self._library, None
+        if library is not None:
+            library.close()
