@@ -60,7 +60,7 @@ def window(qtbot, settings, tmp_path, score_folder):
     window = open_window(qtbot, settings, tmp_path)
     finish(qtbot, window.add_folder(str(score_folder)))
     window.refresh_library()
-    window.refresh_sidebar()
+    finish(qtbot, window.refresh_sidebar())     # the counts come from the read lane
     yield window
     window.close()
 
