@@ -16,4 +16,5 @@ def test_the_window_shows_a_large_library_quickly_and_lazily(tmp_path, score_fol
     assert result["rows"] < 1000                 # rows are fetched page by page, not all at once
     assert result["thumbnails"] < 60             # only painted rows ask for a thumbnail
     assert not result["torch"]                   # the model loads later, in the worker
+    assert result["deferred_imported"] == []     # nor the indexer, the score reader, music21 (imported when used)
     # how fast it is, is measured side by side in bench/bench_gui.py, not asserted here
