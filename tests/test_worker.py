@@ -319,3 +319,19 @@ def test_the_read_lane_counts_the_sidebar_with_its_own_connection(qtbot, worker,
     assert counts.total == sum(n for _, n in counts.facets["meter"]) >= 10
     assert worker.reads.library() is not None        # opened on the read lane, not the engine's
     assert worker.shutdown() and worker.reads._library is None
+
+
+def test_a_count_running_at_shutdown_is_interrupted_not_waited_for(qtbot, tmp_path, score_folder):
+    worker = Worker(tmp_path / "library.db")
+    finish_job(qtbot, worker.library_job("Creating", lambda library: library.folders()))
+    querying = threading.Event()
+
+    def endless(reads):          # a count that would take hours: only the interrupt ends it
+        querying.set()
+        return reads.library().conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n").fetchone()
+
+    job = worker._read("Counting", endless)
+    assert querying.wait(60)
+    assert worker.shutdown(timeout_ms=60_000)     # ended: the query was interrupted
+    assert not worker.read_lane.isRunning() and job.state == "aborted"

@@ -118,6 +118,10 @@ class Job(QObject):
         except JobCancelled:
             self._end("aborted", None)
         except Exception as exc:  # every failure reaches the GUI as one line
+            if self.cancelled:      # e.g. a query interrupted at shutdown: what cancelling it meant to do
+                log.debug("job %s stopped when cancelled: %s", self.label, exc)
+                self._end("aborted", None)
+                return
             if isinstance(exc, ClampDesktopError):
                 log.info("job %s: %s", self.label, exc)
             else:

@@ -10,7 +10,6 @@ until an index run with the new model has completed; then they switch.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from pathlib import Path
 from ..engine.models import model_loader, model_name
 from ..errors import ClampDesktopError, LibraryError
 from ..store import Library
+
+PROGRESS_STEPS = 100_000    # SQLite virtual-machine steps between two looks at the read lane's stop flag
 
 
 @dataclass
@@ -120,30 +121,24 @@ class ReadState:
     def __init__(self, db_path: str | Path):
         self.db_path = Path(db_path)
         self._library: Library | None = None
-        self._lock = threading.Lock()      # ``interrupt`` (any thread) never meets a connection being closed
+        self._stop = threading.Event()
 
     def library(self) -> Library | None:
         """The library, opened on first use; None while it does not exist or is not migrated yet."""
         if self._library is None and self.db_path.exists():
             try:
-                library = Library(self.db_path, readonly=True)
+                self._library = Library(self.db_path, readonly=True)
             except LibraryError:
                 return None       # the engine lane creates and migrates it
-            with self._lock:
-                self._library = library
+            # SQLite asks between steps; a true answer ends the statement ("interrupted")
+            self._library.conn.set_progress_handler(self._stop.is_set, PROGRESS_STEPS)
         return self._library
 
     def interrupt(self) -> None:
-        """Stop the query running now, from any thread (it raises there): the app is closing."""
-        with self._lock:
-            if self._library is not None:
-                try:
-                    self._library.conn.interrupt()
-                except sqlite3.ProgrammingError:
-                    pass          # already closed
+        """Any thread: the query running now and every later one stop (the app is closing)."""
+        self._stop.set()
 
     def close(self) -> None:
-        with self._lock:
-            library, self._library = self._library, None
-        if library is not None:
-            library.close()
+        if self._library is not None:
+            self._library.close()
+            self._library = None
