@@ -26,7 +26,7 @@ COLLECTIONS = "Collections"
 FACT_FACETS = ("ensemble", "era")       # shown after composers; the rest after key and meter
 LATER_FACETS = ("lang", "tempo")
 MAX_VALUES = 300        # per facet; the rest is reachable by typing a filter
-COUNTING = "Counting composers, keys and tags…"
+COUNTING = "Counting…"       # short: the sidebar is narrow (the tooltip says what)
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,7 @@ class Sidebar(QTreeWidget):
 
     def _counting_line(self) -> None:
         item = QTreeWidgetItem(self, [COUNTING, ""])
+        item.setToolTip(0, "Counting the pieces of each composer, key, metre and tag…")
         item.setFlags(Qt.ItemFlag.NoItemFlags)        # shown greyed, never chosen
         font = item.font(0)
         font.setItalic(True)
