@@ -66,10 +66,6 @@ class Lane(QThread):
         if self.current is not None:
             self.current.cancel()
 
-    @property
-    def stopped(self) -> bool:
-        return self._stopping
-
     def stop(self, timeout_ms: int = 10_000) -> bool:
         """Cancel everything, end the thread (for good); True when it ended in time."""
         self.cancel_all()
