@@ -140,6 +140,7 @@ def main() -> int:
     run_job(app, window.add_folder(str(scores)))
     run_job(app, window.tag_library())
     window.refresh_library()
+    run_job(app, window.refresh_sidebar())      # the sidebar's counts come from the worker's read lane
     settle(app, 1.0)
     if args.only is None:
         other_shots(app, window)
@@ -227,7 +228,7 @@ def organise_shots(app, window, home: Path) -> None:
     run_job(app, change("", organise.set_favourite, bach[4]["id"], True))
     run_job(app, change("", organise.edit_piece, bach[5]["id"], title="Jesu, der du meine Seele (final chorale)"))
     window.refresh_library()
-    window.refresh_sidebar()
+    run_job(app, window.refresh_sidebar())
     window.sidebar.setCurrentItem(next(i for i in window.sidebar.items_of("Collections")
                                        if i.text(0) == "Sunday service"))
     settle(app, 1.0)

@@ -242,6 +242,35 @@ def test_quitting_joins_the_workers_threads_and_ends_the_process_without_teardow
     assert not engine.isRunning() and not render.isRunning() and reader._library is None
 
 
+def test_nothing_queued_before_the_window_is_deleted_reaches_it_afterwards(qtbot, settings, score_folder,
+                                                                          monkeypatch):
+    """The order of events ``ui.app.main`` can meet: work queued, the window closed and deleted, events after.
+
+    Queued: the first paint's work, the model's delayed start (made immediate
+    here), a sidebar count on the read lane and a table refresh.  Each once
+    reached the deleted window ("Internal C++ object (Sidebar) already
+    deleted") or restarted a lane to report to it ("Signal source has been deleted").
+    """
+    import clamp_desktop.ui.main_window as main_window
+    from clamp_desktop.ui.app import dispose_windows
+
+    monkeypatch.setattr(main_window, "MODEL_DELAY_MS", 0)
+    window = main_window.MainWindow(settings)        # not the fixture's: deleted here
+    window.show()
+    qtbot.waitUntil(lambda: window.reader.watching, timeout=JOB_S)       # the first paint's work is done
+    finish(qtbot, window.add_folder(str(score_folder)))
+    window._after_first_paint()               # queues the model's start again
+    window.refresh_library()                  # a sidebar count on its way
+    worker = window.worker
+    window.close()
+    dispose_windows(QGuiApplication.instance())       # the window is deleted, as main() does
+    passed = []
+    QTimer.singleShot(0, lambda: passed.append(True))     # after every zero-delay call queued above
+    qtbot.waitUntil(lambda: passed == [True], timeout=JOB_S)
+    assert not worker.engine.isRunning() and not worker.read_lane.isRunning()
+    # an exception in any of those callbacks fails this test (pytest-qt reports them)
+
+
 def test_the_header_menu_shows_a_hidden_column(window):
     assert window.table.isColumnHidden(COLUMN["ensemble"])
     ensemble = next(a for a in window.table.column_menu().actions() if a.text() == "Ensemble")

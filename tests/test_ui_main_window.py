@@ -60,7 +60,7 @@ def window(qtbot, settings, tmp_path, score_folder):
     window = open_window(qtbot, settings, tmp_path)
     finish(qtbot, window.add_folder(str(score_folder)))
     window.refresh_library()
-    window.refresh_sidebar()
+    finish(qtbot, window.refresh_sidebar())     # the counts come from the read lane
     yield window
     window.close()
 
@@ -116,6 +116,27 @@ def test_a_composer_is_renamed_from_its_sidebar_menu_and_the_library_keeps_it(qt
         assert library.composer_names() == {"Johann Sebastian Bach": "J. S. Bach"}
     assert {"Ensembles", "Eras"} <= {window.sidebar.topLevelItem(i).text(0)
                                      for i in range(window.sidebar.topLevelItemCount())}
+
+
+def test_the_sidebar_is_counted_off_the_gui_thread_and_keeps_its_counts_meanwhile(qtbot, window):
+    import threading
+
+    from clamp_desktop.ui.sidebar import COUNTING, Sidebar
+
+    release = threading.Event()
+    window.worker._read("Holding the read lane", lambda reads: release.wait(60))   # a count of a huge library
+    job = window.refresh_sidebar()
+    assert not job.done and window.sidebar.counting          # asked for, not counted on this thread
+    composers = {item.text(0): item.text(1) for item in window.sidebar.items_of("Composers")}
+    assert composers["Johann Sebastian Bach"] == "7"          # the previous counts stay meanwhile
+    assert window.refresh_sidebar() is job                    # a request while one waits is merged into it
+    release.set()
+    finish(qtbot, job)
+    assert not window.sidebar.counting
+    assert {item.text(0): item.text(1) for item in window.sidebar.items_of("Composers")} == composers
+    first = Sidebar()
+    first.fill([], {}, None, [], counting=True)               # nothing counted yet: it says so
+    assert COUNTING in [first.topLevelItem(i).text(0) for i in range(first.topLevelItemCount())]
 
 
 def test_painted_rows_get_thumbnails_from_the_render_lane_cached_on_disk(qtbot, window):

@@ -25,7 +25,7 @@ def window(qtbot, settings, tmp_path, score_folder):  # noqa: F811
     window = open_window(qtbot, settings, tmp_path)
     finish(qtbot, window.add_folder(str(score_folder)))
     window.refresh_library()
-    window.refresh_sidebar()
+    finish(qtbot, window.refresh_sidebar())     # the counts come from the read lane
     yield window
     window.close()
 
@@ -33,7 +33,7 @@ def window(qtbot, settings, tmp_path, score_folder):  # noqa: F811
 def change(qtbot, window, verb, *args):
     result = finish(qtbot, window.worker.change("test", verb, *args))
     window.refresh_library()
-    window.refresh_sidebar()
+    finish(qtbot, window.refresh_sidebar())     # the counts come from the read lane
     return result
 
 

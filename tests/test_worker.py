@@ -6,7 +6,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 
 from clamp_desktop.engine.indexer import IndexSummary, Progress
 from clamp_desktop.errors import LibraryError
@@ -14,6 +14,14 @@ from clamp_desktop.store import Library
 import clamp_desktop.worker.job as job_module
 from clamp_desktop.worker import Job, Worker
 from clamp_desktop.worker.lane import Lane
+
+
+def finish_job(qtbot, job: Job):
+    if not job.done:
+        with qtbot.waitSignal(job.finished, timeout=120_000):
+            pass
+    assert job.state == "returned", job.error
+    return job.result
 
 
 def record(job: Job) -> list[str]:
@@ -264,3 +272,66 @@ def test_an_unknown_model_fails_as_one_line(qtbot, tmp_path):
         pass
     assert job.state == "errored" and "no-such-model" in job.error and "\n" not in job.error
     assert worker.shutdown()
+
+
+# --- the end: nothing reaches a window that is gone ----------------------------------------------
+
+
+def test_a_job_asked_for_after_shutdown_is_dropped_unrun_and_the_lanes_stay_ended(qtbot, worker):
+    finish_job(qtbot, worker.library_job("Reading", lambda library: library.folders()))
+    assert worker.engine.isRunning()
+    assert worker.shutdown()
+    ran = []
+    job = worker.library_job("Too late", lambda library: ran.append(library))   # a timer firing after close
+    assert job.done and job.state == "aborted" and job.signalsBlocked()
+    assert not worker.engine.isRunning() and not worker.read_lane.isRunning() and ran == []
+
+
+def test_results_on_their_way_at_shutdown_never_reach_a_deleted_worker_or_their_receiver(qtbot, tmp_path):
+    worker = Worker(tmp_path / "library.db")
+    counted = threading.Event()
+    arrived = []
+    job = worker._read("Counting", lambda reads: counted.set() or 42)
+    job.returned.connect(arrived.append)          # as a window's slot would
+    job.finished.connect(lambda: arrived.append("finished"))
+    counted.wait(60)          # the GUI thread is busy: its results wait in the event queue
+    assert worker.shutdown()
+    worker.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()      # the queued results are delivered now: dropped, no exception
+    assert arrived == [] and job.state == "aborted"
+
+
+def test_a_job_nobody_keeps_still_reports_to_whoever_connected_to_it(qtbot, worker):
+    arrived = []
+
+    def ask():       # as a panel does: it connects a slot and keeps no reference to the job
+        worker.library_job("Reading", lambda library: library.folders()).returned.connect(arrived.append)
+
+    ask()
+    qtbot.waitUntil(lambda: bool(arrived), timeout=60_000)
+    assert arrived == [[]]
+
+
+def test_the_read_lane_counts_the_sidebar_with_its_own_connection(qtbot, worker, score_folder):
+    finish_job(qtbot, worker.index([str(score_folder)]))
+    counts = finish_job(qtbot, worker.sidebar_counts({}))
+    assert counts.total == sum(n for _, n in counts.facets["meter"]) >= 10
+    assert worker.reads.library() is not None        # opened on the read lane, not the engine's
+    assert worker.shutdown() and worker.reads._library is None
+
+
+def test_a_count_running_at_shutdown_is_interrupted_not_waited_for(qtbot, tmp_path, score_folder):
+    worker = Worker(tmp_path / "library.db")
+    finish_job(qtbot, worker.library_job("Creating", lambda library: library.folders()))
+    querying = threading.Event()
+
+    def endless(reads):          # a count that would take hours: only the interrupt ends it
+        querying.set()
+        return reads.library().conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n").fetchone()
+
+    job = worker._read("Counting", endless)
+    assert querying.wait(60)
+    assert worker.shutdown(timeout_ms=60_000)     # ended: the query was interrupted
+    assert not worker.read_lane.isRunning() and job.state == "aborted"

@@ -26,6 +26,7 @@ user's own) is treated the same way.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -130,12 +131,16 @@ def _checked(calibration: Calibration | None, folder: Path) -> Calibration | Non
 
 
 def weights_sha256(folder: Path) -> str:
-    """sha256 of a model folder's weights file ("" when it has none): what a relevance calibration names."""
-    from ..ingest.scanner import file_hash
-    from ..model.checkpoint import weights_file
+    """sha256 of a model folder's weights file ("" when it has none): what a relevance calibration names.
+
+    Asked by the first listing of a library the bundled model tagged: no torch
+    (``model.checkpoint``) and no scanner are imported for it (1 s of start-up).
+    """
+    from ..model.registry import weights_file
 
     try:
-        return file_hash(str(weights_file(Path(folder))))
+        with open(weights_file(Path(folder)), "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()      # ingest.scanner.file_hash's digest
     except (OSError, ClampDesktopError):
         return ""
 

@@ -42,6 +42,7 @@ from ..ingest.score import read_score
 from ..model.registry import model_reads
 from ..store import Library
 from . import vectors
+from .progress import Progress     # callers still import it from here too
 
 COMMIT_EVERY = 200          # pieces per transaction
 COMMIT_SECONDS = 2.0        # ... or this often, whichever comes first
@@ -49,14 +50,6 @@ ENCODE_BATCH = 32           # pieces handed to the encoder at once (their vector
 ENCODE_STEP = 8             # pieces encoded between checks of the thread count
 MAX_FILE_BYTES = 256 * 1024**2   # larger "scores" are not even hashed (a video named .mxl, /proc files)
 BAD_NAME_REASON = "the file name is not valid UTF-8; rename the file to index it"
-
-
-@dataclass
-class Progress:
-    stage: str              # "scan", "convert", "encode", "search index", "done"
-    done: int
-    total: int
-    detail: str = ""
 
 
 @dataclass

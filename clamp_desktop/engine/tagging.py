@@ -46,7 +46,7 @@ from ..errors import ClampDesktopError, VocabularyError
 from ..model.linalg import normalize
 from ..store import queries
 from .calibration import UNCALIBRATED_THRESHOLD, calibration_for, probabilities
-from .indexer import Progress
+from .progress import Progress
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][\w-]*")
 DEFAULT_TOP_K = 3

@@ -27,7 +27,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import CheckpointError
-from .registry import DISTILROBERTA_CONFIG
+from .registry import DISTILROBERTA_CONFIG, weights_file     # weights_file: callers import it from here too
 
 if TYPE_CHECKING:   # transformers is imported only where a whole network is built (text_only.py does without)
     from transformers import BertConfig
@@ -91,13 +91,6 @@ def read_config_fields(folder: Path) -> dict:
     if not isinstance(raw, dict):
         raise CheckpointError(f"{path} does not hold a JSON object.")
     return raw
-
-
-def weights_file(folder: Path) -> Path:
-    for name in ("model.safetensors", "pytorch_model.bin"):
-        if (folder / name).exists():
-            return folder / name
-    raise CheckpointError(f"{folder} holds neither model.safetensors nor pytorch_model.bin.")
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..errors import ModelUnavailableError
+from ..errors import CheckpointError, ModelUnavailableError
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,14 @@ DISTILROBERTA_CONFIG = {
     "bos_token_id": 0,
     "eos_token_id": 2,
 }
+
+
+def weights_file(folder: Path) -> Path:
+    """A model folder's weights (here, not in ``checkpoint``: finding them must not import torch)."""
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        if (folder / name).exists():
+            return folder / name
+    raise CheckpointError(f"{folder} holds neither model.safetensors nor pytorch_model.bin.")
 
 
 def bundled_model_dir(entry: ModelEntry) -> Path:

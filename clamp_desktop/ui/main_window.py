@@ -3,7 +3,11 @@
 It holds no SQL and no torch: reads go through ``LibraryReader`` (read-only,
 on this thread), everything else is a job on the ``Worker``.  The window
 shows before anything slow happens: rows are read after the first paint,
+the sidebar's counts on the worker's read lane (seconds at a million pieces),
 panels build when first shown, and the model loads in the worker afterwards.
+
+Every deferred call (``QTimer.singleShot``) names the object it acts on as its
+context, so Qt drops it with that object: none reaches a window that is gone.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from .vocabulary_editor import VocabularyEditor
 from .watcher import FolderWatcher
 
 REFRESH_MS = 1000           # the table is re-read at most this often while the library changes
+MODEL_DELAY_MS = 300        # the model starts loading this long after the first paint
 ALL_ROWS = 10_000_000
 FILTER_LABEL_WIDTH = 200    # the "Only: …" label never widens the middle (the sidebar kept its width)
 
@@ -83,7 +88,7 @@ class MainWindow(OrganiseActions, ScoreDropTarget, QMainWindow):
         self._restore_window_state()
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_library)
-        QTimer.singleShot(0, self._after_first_paint)
+        QTimer.singleShot(0, self, self._after_first_paint)
 
     # --- the library, worker and reader ---------------------------------------------------
 
@@ -100,6 +105,10 @@ class MainWindow(OrganiseActions, ScoreDropTarget, QMainWindow):
         self.worker.libraryChanged.connect(self._library_changed)
         self.worker.modelReady.connect(self._model_ready)
         self.reader.changed.connect(self._library_changed)
+        self._sidebar_job = None        # the latest request for the sidebar's counts
+        self._sidebar_shown = 0         # the number of the job whose counts the sidebar shows
+        self._sidebar_counts = None     # jobs.SidebarCounts, kept while newer ones are counted
+        self._sidebar_lists = ([], [])  # folders and collections, read on this thread (quick)
 
     def _close_library(self) -> bool:
         """Stop watching, end the worker's threads (jobs cancelled) and close the library; True when all ended."""
@@ -179,7 +188,7 @@ class MainWindow(OrganiseActions, ScoreDropTarget, QMainWindow):
         panel.openPiece.connect(self.open_piece)
         panel.pieceMenuRequested.connect(lambda piece, where: piece_menu(piece, self, panel).exec(where))
         if self.selected is not None:
-            QTimer.singleShot(0, lambda: panel.show_for_piece(self.selected))
+            QTimer.singleShot(0, panel, lambda: panel.show_for_piece(self.selected))
         return panel
 
     def _make_tags_panel(self) -> TagsPanel:
@@ -332,7 +341,7 @@ class MainWindow(OrganiseActions, ScoreDropTarget, QMainWindow):
             pass
         elif self.reader.library is None or not self.reader.folders():
             self.statusBar().showMessage("Add a folder of scores to start (File ▸ Add a folder of scores).")
-        QTimer.singleShot(300, self.worker.load_model)
+        QTimer.singleShot(MODEL_DELAY_MS, self.worker, self.worker.load_model)
 
     def _start_first_run(self, choice) -> None:
         from ..model.registry import REGISTRY
@@ -451,16 +460,52 @@ class MainWindow(OrganiseActions, ScoreDropTarget, QMainWindow):
             self.problems_dock.panel.refresh()
         self._show_chosen_collection()
         self.setWindowTitle(f"clamp-desktop — {self.settings.db_path().name}")
-        QTimer.singleShot(0, self.refresh_sidebar)     # the rows show first
+        self.refresh_sidebar()         # the counts come later, from the read lane: the rows show first
 
-    def refresh_sidebar(self) -> None:
-        total = self.reader.piece_count()
+    def refresh_sidebar(self):
+        """Folders and collections at once; the facets and total when the read lane has counted them.
+
+        Until then the sidebar keeps the previous counts (or says it is
+        counting).  A request made while another waits is merged into it; the
+        counts of an older job that arrive after newer ones are not shown.
+        Returns the counting job (None when the vocabularies cannot be read).
+        """
+        self._sidebar_lists = (self.reader.folders(), self.reader.collections())
         try:
-            facets = self.reader.facets()
+            vocabularies = self.reader.vocabularies()
         except Exception as exc:  # a half-written vocabulary must not keep the library from showing
-            facets = {}
-            self.statusBar().showMessage(f"Facets are unavailable: {exc}", 10_000)
-        self.sidebar.fill(self.reader.folders(), facets, total, self.reader.collections())
+            self._sidebar_unavailable(str(exc))
+            return None
+        job = self.worker.sidebar_counts(vocabularies)
+        if job is not self._sidebar_job:
+            self._sidebar_job = job
+            job.returned.connect(lambda counts, job=job: self._sidebar_counted(job, counts))
+            job.errored.connect(lambda message, job=job: self._sidebar_failed(job, message))
+        self._show_sidebar()
+        return job
+
+    def _show_sidebar(self) -> None:
+        counts, (folders, collections) = self._sidebar_counts, self._sidebar_lists
+        counting = self._sidebar_job is not None and self._sidebar_job.number > self._sidebar_shown \
+            and not self._sidebar_job.done
+        self.sidebar.fill(folders, counts.facets if counts else {}, counts.total if counts else None, collections,
+                          counting=counting)
+
+    def _sidebar_counted(self, job, counts) -> None:
+        if job.number < self._sidebar_shown:
+            return          # older than what is shown
+        self._sidebar_shown, self._sidebar_counts = job.number, counts
+        self._show_sidebar()
+
+    def _sidebar_failed(self, job, message: str) -> None:
+        if job is self._sidebar_job:
+            self._sidebar_unavailable(message)
+
+    def _sidebar_unavailable(self, message: str) -> None:
+        self._sidebar_counts = None
+        self._sidebar_shown = self._sidebar_job.number if self._sidebar_job is not None else 0
+        self._show_sidebar()
+        self.statusBar().showMessage(f"Facets are unavailable: {message}", 10_000)
 
     def _library_changed(self) -> None:
         if not self._refresh_timer.isActive():

@@ -53,7 +53,7 @@ class OrganiseActions(CollectionActions):
         panel.removeRequested.connect(self.remove_from_collection)
         panel.exportRequested.connect(self.export_setlist)
         panel.openPiece.connect(self._open_piece_id)
-        QTimer.singleShot(0, self._show_chosen_collection)
+        QTimer.singleShot(0, self, self._show_chosen_collection)
         return panel
 
     def _make_duplicates_panel(self) -> DuplicatesPanel:

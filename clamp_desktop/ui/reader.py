@@ -48,6 +48,10 @@ class LibraryReader(QObject):
         self._poll.start()
 
     @property
+    def watching(self) -> bool:
+        return self._poll.isActive()
+
+    @property
     def library(self) -> Library | None:
         if self._library is None and self.db_path.exists():
             try:

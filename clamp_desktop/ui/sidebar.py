@@ -26,6 +26,7 @@ COLLECTIONS = "Collections"
 FACT_FACETS = ("ensemble", "era")       # shown after composers; the rest after key and meter
 LATER_FACETS = ("lang", "tempo")
 MAX_VALUES = 300        # per facet; the rest is reachable by typing a filter
+COUNTING = "Counting…"       # short: the sidebar is narrow (the tooltip says what)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,13 @@ class Sidebar(QTreeWidget):
         self.fill([], {})
 
     def fill(self, folders: list[str], facets: dict[str, list[tuple[str, int]]], total: int | None = None,
-             collections: list[dict] | None = None) -> None:
+             collections: list[dict] | None = None, counting: bool = False) -> None:
+        """Rebuild the tree, the chosen entry kept; ``counting``: newer counts are on their way.
+
+        With no counts yet, a line says they are being counted (seconds at a
+        million pieces); earlier counts stay shown meanwhile.
+        """
+        self.counting = counting
         chosen = self.current_filter()
         expanded = {self.topLevelItem(i).text(0) for i in range(self.topLevelItemCount())
                     if self.topLevelItem(i).isExpanded()}
@@ -95,6 +102,8 @@ class Sidebar(QTreeWidget):
             item.setToolTip(0, folder)
             item.setIcon(0, icon("open"))
             item.setData(0, FilterRole, SidebarFilter(folder, folder=folder))
+        if counting and not facets:
+            self._counting_line()
         tag_facets = sorted(k for k in facets if k.startswith("tags:"))
         for facet in ["composer", *FACT_FACETS, *tag_facets, "key", "meter", *LATER_FACETS]:
             values = facets.get(facet) or []
@@ -120,6 +129,14 @@ class Sidebar(QTreeWidget):
             item.setToolTip(0, f"Smart collection: {collection['smart']}" if collection.get("smart")
                             else "Collection (drag its pieces to reorder them in the Collection panel)")
             item.setData(0, FilterRole, collection_filter(collection))
+
+    def _counting_line(self) -> None:
+        item = QTreeWidgetItem(self, [COUNTING, ""])
+        item.setToolTip(0, "Counting the pieces of each composer, key, metre and tag…")
+        item.setFlags(Qt.ItemFlag.NoItemFlags)        # shown greyed, never chosen
+        font = item.font(0)
+        font.setItalic(True)
+        item.setFont(0, font)
 
     def _group(self, title: str) -> QTreeWidgetItem:
         item = QTreeWidgetItem(self, [title, ""])

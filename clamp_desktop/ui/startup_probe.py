@@ -13,6 +13,10 @@ STARTED = time.monotonic()
 import json  # noqa: E402
 import sys  # noqa: E402
 
+# modules the first rows do not need (the model, indexing, score reading): imported later, when used
+DEFERRED = ("torch", "transformers", "music21", "clamp_desktop.engine.indexer", "clamp_desktop.ingest.scanner",
+            "clamp_desktop.ingest.pool", "clamp_desktop.ingest.score")
+
 
 def main(timeout: float = 60.0) -> None:
     from .app import application
@@ -26,6 +30,7 @@ def main(timeout: float = 60.0) -> None:
         app.processEvents()
     shown = time.monotonic() - STARTED
     print(json.dumps({"seconds": shown, "torch": "torch" in sys.modules, "rows": window.model.rowCount(),
+                      "deferred_imported": [name for name in DEFERRED if name in sys.modules],
                       "total": window.model.total,
                       "thumbnails": len(window.thumbnails._pending) + len(window.thumbnails._failed)}))
     window.close()

@@ -4,7 +4,12 @@ The idea is superqt's ``thread_worker``: a generator job yields progress and
 returns its result.  On the GUI thread that arrives as ``started``, any number
 of ``yielded``, then exactly one of ``returned`` / ``errored`` / ``aborted``,
 and ``finished`` always last.  ``cancel()`` takes effect between yields (and
-in a progress callback that checks :attr:`Job.cancelled`).
+in a progress callback that checks :attr:`Job.cancelled`).  ``began`` and
+``ended`` come just before ``started`` and ``finished`` and carry the job, so
+its ``Worker`` connects bound methods, which Qt drops with the Worker.
+
+A job that is ``dropped`` (its Worker was shut down: the window that asked for
+it is going) reports nothing more, whatever it had still on its way.
 
 Signals are re-emitted on the thread the job was made on (the GUI thread), so
 every slot, lambdas included, runs there and may touch widgets.
@@ -47,6 +52,8 @@ class Job(QObject):
     errored = Signal(str)
     aborted = Signal()
     finished = Signal()
+    began = Signal(object)      # the job, just before ``started``
+    ended = Signal(object)      # the job, just before ``finished``
     _relay = Signal(str, object)
 
     def __init__(self, label: str, function: Callable, *, interactive: bool = False,
@@ -80,6 +87,13 @@ class Job(QObject):
     def done(self) -> bool:
         return self.state in ("returned", "errored", "aborted")
 
+    def drop(self) -> None:
+        """Cancel it and report nothing more: whoever asked for it is gone (call on the GUI thread)."""
+        self.cancel()
+        self.blockSignals(True)
+        if not self.done:
+            self.state = "aborted"      # as far as the GUI knows: nothing of it arrives any more
+
     def report(self, value) -> None:
         """Progress from inside the job; throttled, the latest value always arrives."""
         now = time.monotonic()
@@ -104,6 +118,10 @@ class Job(QObject):
         except JobCancelled:
             self._end("aborted", None)
         except Exception as exc:  # every failure reaches the GUI as one line
+            if self.cancelled:      # e.g. a query interrupted at shutdown: what cancelling it meant to do
+                log.debug("job %s stopped when cancelled: %s", self.label, exc)
+                self._end("aborted", None)
+                return
             if isinstance(exc, ClampDesktopError):
                 log.info("job %s: %s", self.label, exc)
             else:
@@ -136,8 +154,11 @@ class Job(QObject):
 
     @Slot(str, object)
     def _deliver(self, name: str, payload) -> None:
+        if self.signalsBlocked():
+            return      # dropped: its results stay with it
         if name == "started":
             self.state = "running"
+            self.began.emit(self)
             self.started.emit()
         elif name == "yielded":
             self.yielded.emit(payload)
@@ -151,6 +172,7 @@ class Job(QObject):
             self.state = "aborted"
             self.aborted.emit()
         elif name == "finished":
+            self.ended.emit(self)
             self.finished.emit()
 
     def __repr__(self) -> str:

@@ -1,7 +1,9 @@
-"""The engine lane's jobs: plain functions and generators over an ``EngineState``.
+"""The lanes' jobs: plain functions and generators over an ``EngineState`` (or the read lane's ``ReadState``).
 
 Each is one engine verb with the lane's library and model filled in; the
 ``Worker`` queues them.  Generators yield ``Progress`` and return a result.
+Engine modules are imported inside the jobs, on first use: the window's
+first paint needs none of them (the indexer alone took ~0.6 s to import).
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine.indexer import LibraryIndexer, Progress
-from .state import EngineState
+from ..engine.progress import Progress
+from .state import EngineState, ReadState
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,23 @@ class ModelInfo:
     name: str
     device: str
     dim: int
+
+
+@dataclass(frozen=True)
+class SidebarCounts:
+    facets: dict[str, list[tuple[str, int]]]
+    total: int          # readable pieces
+
+
+def sidebar_counts(reads: ReadState, vocabularies: dict) -> SidebarCounts:
+    """Facet counts and the piece total (seconds at a million pieces: never on the GUI thread)."""
+    from ..engine.browse import facets
+    from ..store import queries
+
+    library = reads.library()
+    if library is None:
+        return SidebarCounts({}, 0)
+    return SidebarCounts(facets(library, vocabularies), queries.count_pieces(library))
 
 
 def load_model(state: EngineState):
@@ -29,6 +48,8 @@ def load_model(state: EngineState):
 
 def index(state: EngineState, folders: list[str] | None = None, workers: int | None = None,
           suffixes: tuple[str, ...] | None = None):
+    from ..engine.indexer import LibraryIndexer
+
     library = state.library()
     folders = list(folders) if folders else library.folders()
     indexer = LibraryIndexer(library, state.model_name, state.load_model, workers=workers, suffixes=suffixes)

@@ -35,8 +35,16 @@ class Lane(QThread):
     # --- the GUI thread ---------------------------------------------------------
 
     def submit(self, job: Job) -> Job:
-        """Queue a job; a waiting job with the same key is returned instead of a duplicate."""
+        """Queue a job; a waiting job with the same key is returned instead of a duplicate.
+
+        A stopped lane takes nothing more: the job is dropped and the thread
+        is not started again (a timer that fires after the window closed
+        must not bring the lane back to report to a window that is gone).
+        """
         with self._wake:
+            if self._stopping:
+                job.drop()
+                return job
             if job.key is not None:
                 for _, _, waiting in self._queue:
                     if waiting.key == job.key and not waiting.cancelled:
@@ -59,7 +67,7 @@ class Lane(QThread):
             self.current.cancel()
 
     def stop(self, timeout_ms: int = 10_000) -> bool:
-        """Cancel everything, end the thread; True when it ended in time."""
+        """Cancel everything, end the thread (for good); True when it ended in time."""
         self.cancel_all()
         with self._wake:
             self._stopping = True

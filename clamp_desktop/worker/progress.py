@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from ..engine.indexer import Progress
+from ..engine.progress import Progress
 from .job import Job, JobCancelled
 
 

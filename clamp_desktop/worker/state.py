@@ -1,4 +1,4 @@
-"""What the engine lane owns: the writable library and the model (no Qt here).
+"""What the lanes own: the engine lane's writable library and model, the read lane's connection (no Qt here).
 
 Only the engine lane's thread touches an ``EngineState``, so the library has a
 single writer and the model is loaded once, after the window is up.
@@ -10,13 +10,16 @@ until an index run with the new model has completed; then they switch.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.models import model_loader, model_name
-from ..errors import ClampDesktopError
+from ..errors import ClampDesktopError, LibraryError
 from ..store import Library
+
+PROGRESS_STEPS = 100_000    # SQLite virtual-machine steps between two looks at the read lane's stop flag
 
 
 @dataclass
@@ -101,6 +104,39 @@ class EngineState:
     def model_complete(self) -> None:
         """An index run with the chosen model finished: it serves from now on (the previous one is let go)."""
         self._previous = None
+
+    def close(self) -> None:
+        if self._library is not None:
+            self._library.close()
+            self._library = None
+
+
+class ReadState:
+    """The read lane's own read-only connection (an SQLite connection stays on the thread that opened it).
+
+    WAL: its reads are never blocked by the engine lane's writes, and each one
+    sees the last committed state.
+    """
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path)
+        self._library: Library | None = None
+        self._stop = threading.Event()
+
+    def library(self) -> Library | None:
+        """The library, opened on first use; None while it does not exist or is not migrated yet."""
+        if self._library is None and self.db_path.exists():
+            try:
+                self._library = Library(self.db_path, readonly=True)
+            except LibraryError:
+                return None       # the engine lane creates and migrates it
+            # SQLite asks between steps; a true answer ends the statement ("interrupted")
+            self._library.conn.set_progress_handler(self._stop.is_set, PROGRESS_STEPS)
+        return self._library
+
+    def interrupt(self) -> None:
+        """Any thread: the query running now and every later one stop (the app is closing)."""
+        self._stop.set()
 
     def close(self) -> None:
         if self._library is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -13,7 +12,7 @@ from . import jobs
 from .job import Job
 from .lane import Lane
 from .progress import job_tqdm
-from .state import EngineState
+from .state import EngineState, ReadState
 
 BACKGROUND, INTERACTIVE = 1, 0
 
@@ -30,9 +29,11 @@ class Worker(QObject):
         self.state = EngineState(db_path, model, device)
         self.engine = Lane("clamp-engine", on_exit=self.state.close)
         self.render_lane = Lane("clamp-render")
+        self.reads = ReadState(db_path)   # its own read-only connection, opened and closed on the read lane
+        self.read_lane = Lane("clamp-read", on_exit=self.reads.close)
         self._renderer = None          # made and used on the render lane only
         self.model_info: jobs.ModelInfo | None = None
-        self._jobs: weakref.WeakSet[Job] = weakref.WeakSet()
+        self._jobs: set[Job] = set()     # queued or running: kept alive until their last signal on this thread
 
     @property
     def db_path(self) -> Path:
@@ -41,18 +42,21 @@ class Worker(QObject):
     # --- queuing ----------------------------------------------------------------
 
     def _submit(self, lane: Lane, job: Job, writes: bool = False) -> Job:
+        """Queue ``job`` (or return the equal one waiting); after ``shutdown`` it is dropped unrun."""
         job.lane = lane.objectName()
         queued = lane.submit(job)
-        if queued is job:
+        if queued is job and not job.done:
             self._jobs.add(job)
-            job.started.connect(lambda: self.jobStarted.emit(job))
-            job.finished.connect(lambda: self._ended(job))
+            # bound methods and signals, no lambdas: Qt drops these connections with the Worker
+            job.began.connect(self.jobStarted)
+            job.ended.connect(self._ended)
             if writes:
                 job.yielded.connect(self.libraryChanged)
                 job.finished.connect(self.libraryChanged)
         return queued
 
     def _ended(self, job: Job) -> None:
+        self._jobs.discard(job)      # whoever asked for it still holds it; its ``finished`` comes next
         model = self.state.model
         if self.model_info is None and model is not None:
             self.model_info = jobs.ModelInfo(model.name, str(model.device), model.dim)
@@ -64,6 +68,10 @@ class Worker(QObject):
         job = Job(label, partial(function, self.state, *args, **kwargs), interactive=interactive,
                   priority=INTERACTIVE if interactive else BACKGROUND, key=key)
         return self._submit(self.engine, job, writes)
+
+    def _read(self, label: str, function: Callable, *args, key=None) -> Job:
+        job = Job(label, partial(function, self.reads, *args), priority=INTERACTIVE, key=key)
+        return self._submit(self.read_lane, job)
 
     def busy(self) -> bool:
         return self.engine.current is not None or bool(self.engine.pending())
@@ -133,6 +141,12 @@ class Worker(QObject):
         job.function = partial(jobs.download_model, name, job_tqdm(job))
         return self._submit(self.engine, job)
 
+    # --- read jobs: reads too slow for the GUI thread at a million pieces ----------------------
+
+    def sidebar_counts(self, vocabularies: dict) -> Job:
+        """The sidebar's facets and piece total (``jobs.SidebarCounts``); a waiting request is reused."""
+        return self._read("Counting the sidebar", jobs.sidebar_counts, vocabularies, key="sidebar_counts")
+
     # --- render jobs ----------------------------------------------------------------
 
     def render(self, label: str, function: Callable, *args, priority: int = INTERACTIVE, key=None) -> Job:
@@ -152,13 +166,24 @@ class Worker(QObject):
     def cancel_all(self) -> None:
         self.engine.cancel_all()
         self.render_lane.cancel_all()
+        self.read_lane.cancel_all()
 
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Cancel every job and end both threads (the library is closed on its own thread)."""
+        """Cancel every job, end the threads (each library is closed on its own thread), for good.
+
+        Every job's results are dropped, those still on their way included:
+        whoever asked for them (the window) is going.  A job asked for later
+        is dropped unrun (``Lane.submit``).
+        """
+        for job in self._jobs:
+            job.drop()
+        self._jobs.clear()            # the lanes release what they still hold, on this thread (Lane._retire)
+        self.reads.interrupt()        # a count of a million pieces takes seconds: the window does not wait for it
         ended = self.render_lane.stop(timeout_ms)
+        ended = self.read_lane.stop(timeout_ms) and ended
         ended = self.engine.stop(timeout_ms) and ended
         if not self.engine.isRunning():
             self.state.close()
-        for job in list(self._jobs):     # what is still on its way finds no window to report to
-            job.blockSignals(True)
+        if not self.read_lane.isRunning():
+            self.reads.close()
         return ended
