@@ -48,7 +48,7 @@ def test_a_file_read_before_the_facts_existed_is_read_again_keeping_its_vector(t
     import numpy as np
 
     from clamp_desktop.engine.indexer import LibraryIndexer, run_to_end
-    from clamp_desktop.ingest.scanner import file_hash
+    from clamp_desktop.digests import file_hash
     from clamp_desktop.ingest.score import read_score
     from musicxml_cases import D_MINOR, score, write
 

@@ -26,7 +26,6 @@ user's own) is treated the same way.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -136,11 +135,11 @@ def weights_sha256(folder: Path) -> str:
     Asked by the first listing of a library the bundled model tagged: no torch
     (``model.checkpoint``) and no scanner are imported for it (1 s of start-up).
     """
+    from ..digests import file_hash
     from ..model.registry import weights_file
 
     try:
-        with open(weights_file(Path(folder)), "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()      # ingest.scanner.file_hash's digest
+        return file_hash(weights_file(Path(folder)))
     except (OSError, ClampDesktopError):
         return ""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import ClampDesktopError
-from ..ingest.scanner import file_hash
+from ..digests import file_hash
 
 CHUNK = 1 << 16
 TIMEOUT_S = 30

@@ -37,7 +37,8 @@ import numpy as np
 from ..errors import ConversionError
 from ..ingest.model_input import piece_input
 from ..ingest.pool import ConverterPool, convert_inline
-from ..ingest.scanner import FoundFile, LibraryScanner, file_hash
+from ..digests import file_hash
+from ..ingest.scanner import FoundFile, LibraryScanner
 from ..ingest.score import read_score
 from ..model.registry import model_reads
 from ..store import Library

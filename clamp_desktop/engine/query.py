@@ -17,7 +17,7 @@ from ..ingest.convert import to_clamp_abc
 from ..ingest.model_input import model_input_text
 from ..ingest.musicxml import MUSICXML_SUFFIXES
 from ..ingest.pool import ConverterPool
-from ..ingest.scanner import file_hash
+from ..digests import file_hash
 from ..model.registry import model_reads
 from ..store.vector_cache import VectorCache
 from .scoring import cosines, probabilities

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..ingest.model_input import model_input
-from ..ingest.scanner import file_hash
+from ..digests import file_hash
 from ..model.registry import model_reads
 from ..model.linalg import normalize
 from ..store import queries

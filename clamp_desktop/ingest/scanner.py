@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -17,15 +16,6 @@ class FoundFile:
     path: str
     size: int
     mtime_ns: int
-
-
-def file_hash(path: str) -> str:
-    """sha256 of the file's bytes; identifies content across renames and moves."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass

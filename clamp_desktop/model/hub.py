@@ -8,22 +8,14 @@ and no cache the user gets one sentence that says what to do.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from huggingface_hub import hf_hub_download
 from huggingface_hub.errors import LocalEntryNotFoundError
 
+from ..digests import file_hash
 from ..errors import CheckpointError, ModelUnavailableError
 from .registry import TEXT_TOKENIZER_FILES, TEXT_TOKENIZER_REPO, HubFile, ModelEntry
-
-
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _unavailable(repo_id: str, reason: str) -> ModelUnavailableError:
@@ -51,10 +43,10 @@ def _download(repo_id: str, filename: str, tqdm_class=None, force: bool = False)
 def fetch_verified(repo_id: str, spec: HubFile, tqdm_class=None) -> Path:
     """A cached, checksum-verified copy of one file; re-downloads once on a mismatch."""
     path = _download(repo_id, spec.name, tqdm_class)
-    if spec.sha256 is None or sha256_of(path) == spec.sha256:
+    if spec.sha256 is None or file_hash(path) == spec.sha256:
         return path
     path = _download(repo_id, spec.name, tqdm_class, force=True)
-    if sha256_of(path) != spec.sha256:
+    if file_hash(path) != spec.sha256:
         raise CheckpointError(
             f"{repo_id}/{spec.name} does not match its published sha256 even after a fresh "
             "download; it was not used."
@@ -124,7 +116,7 @@ def fetch_pinned(repo_id: str, filename: str, tqdm_class=None, model: str | None
         path = Path(hf_hub_download(repo_id, filename, revision=revision, tqdm_class=tqdm_class))
     except Exception as exc:
         raise _unavailable(model or repo_id, (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]) from exc
-    digest = sha256_of(path)
+    digest = file_hash(path)
     if pin is None:
         _write_pin(key, {"revision": revision, "sha256": digest, "size": path.stat().st_size})
     elif digest != pin["sha256"]:
