@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..errors import ClampDesktopError, LibraryError
-from ..store import Library, queries
+from ..store import Library
 
 POLL_MS = 1500
 
@@ -100,11 +100,6 @@ class LibraryReader(QObject):
     def reload_vocabularies(self) -> None:
         self._vocabularies = None
 
-    def facets(self) -> dict[str, list[tuple[str, int]]]:
-        from ..engine.browse import facets
-
-        return facets(self.library, self.vocabularies()) if self.library is not None else {}
-
     def visible_tags(self, piece_ids: list[int]) -> dict[int, dict[str, list[str]]]:
         from ..engine.browse import visible_tags
 
@@ -133,10 +128,6 @@ class LibraryReader(QObject):
 
     def notices(self) -> list[dict]:
         return self.library.notices() if self.library is not None else []
-
-    def piece_count(self) -> int:
-        """Readable pieces, from an index (``counts`` reads every row: seconds at a million pieces)."""
-        return queries.count_pieces(self.library) if self.library is not None else 0
 
     def counts(self) -> dict:
         return self.library.counts() if self.library is not None else {"pieces": 0, "failed": 0, "files": 0}
